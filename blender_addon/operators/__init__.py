@@ -1,0 +1,35 @@
+"""One operator per file; each stays thin and calls the plain modules one level up."""
+
+import bpy
+
+from .check_torch import TEXGAN_OT_check_torch
+from .generate import TEXGAN_OT_generate
+from .install_torch import TEXGAN_OT_install_torch
+from .randomize_seed import TEXGAN_OT_randomize_seed
+from .refresh_models import TEXGAN_OT_refresh_models
+from .release_worker import TEXGAN_OT_release_worker
+from .train_resume import TEXGAN_OT_train_resume
+from .train_start import TEXGAN_OT_train_start
+from .train_stop import TEXGAN_OT_train_stop
+
+classes = (
+    TEXGAN_OT_generate,
+    TEXGAN_OT_randomize_seed,
+    TEXGAN_OT_refresh_models,
+    TEXGAN_OT_train_start,
+    TEXGAN_OT_train_stop,
+    TEXGAN_OT_train_resume,
+    TEXGAN_OT_check_torch,
+    TEXGAN_OT_install_torch,
+    TEXGAN_OT_release_worker,
+)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,138 @@
+"""Sidebar tab "TexGAN" in the 3D Viewport and the Shader Editor. Drawing only."""
+
+import bpy
+
+from . import catalog_ui, state
+
+
+class _Sidebar:
+    bl_region_type = 'UI'
+    bl_category = "TexGAN"
+
+
+class _InShaderEditor(_Sidebar):
+    bl_space_type = 'NODE_EDITOR'
+
+    @classmethod
+    def poll(cls, context):
+        return getattr(context.space_data, "tree_type", "") == 'ShaderNodeTree'
+
+
+class _InViewport(_Sidebar):
+    bl_space_type = 'VIEW_3D'
+
+
+def draw_generate(layout, context):
+    settings = context.scene.texgan
+    layout.template_icon_view(settings, "model", show_labels=True, scale=6.0, scale_popup=5.0)
+    row = layout.row(align=True)
+    row.prop(settings, "model", text="")
+    row.operator("texgan.refresh_models", text="", icon='FILE_REFRESH')
+    col = layout.column(align=True)
+    col.prop(settings, "width")
+    col.prop(settings, "height")
+    row = layout.row(align=True)
+    row.prop(settings, "seed")
+    row.operator("texgan.randomize_seed", text="", icon='FILE_REFRESH')
+    layout.prop(settings, "count")
+    entry = catalog_ui.entries().get(settings.model)
+    row = layout.row()
+    row.scale_y = 1.4
+    row.enabled = entry is not None
+    op = row.operator("texgan.generate", icon='TEXTURE')
+    if entry is not None:
+        op.model = str(entry.path)
+    op.width, op.height, op.seed, op.count = (settings.width, settings.height, settings.seed,
+                                              settings.count)
+    if context.active_object is None:
+        layout.label(text="No active object: images only", icon='INFO')
+
+
+def draw_train(layout, context):
+    settings = context.scene.texgan
+    layout.prop(settings, "exemplar_source", expand=True)
+    if settings.exemplar_source == 'IMAGE':
+        layout.template_ID(settings, "exemplar_image", open="image.open")
+    else:
+        layout.prop(settings, "exemplar_file")
+    layout.prop(settings, "model_name")
+    layout.prop(settings, "quality")
+    if settings.quality == 'CUSTOM':
+        layout.prop(settings, "steps")
+
+    job = state.training
+    row = layout.row(align=True)
+    if job is not None and job.running():
+        row.operator("texgan.train_stop", icon='PAUSE')
+    else:
+        row.operator("texgan.train_start", icon='PLAY')
+        if job is not None and job.can_resume():
+            row.operator("texgan.train_resume", icon='FORWARD')
+    if job is None:
+        return
+    box = layout.box()
+    box.label(text=f"'{job.name}'")
+    box.progress(factor=job.progress, text=f"{job.progress * 100:.0f} %")
+    col = box.column(align=True)
+    col.label(text=f"Step {job.step} / {job.total}")
+    if job.running():
+        col.label(text=f"ETA {job.eta_text()}")
+    if job.message:
+        col.label(text=job.message, icon='ERROR' if job.state == "FAILED" else 'INFO')
+    icon = catalog_ui.sample_icon(job.sample)
+    if icon:
+        box.template_icon(icon_value=icon, scale=8.0)
+
+
+class TEXGAN_PT_generate_view3d(_InViewport, bpy.types.Panel):
+    bl_label = "TexGAN"
+    bl_idname = "TEXGAN_PT_generate_view3d"
+
+    def draw(self, context):
+        draw_generate(self.layout, context)
+
+
+class TEXGAN_PT_train_view3d(_InViewport, bpy.types.Panel):
+    bl_label = "Train"
+    bl_idname = "TEXGAN_PT_train_view3d"
+    bl_parent_id = "TEXGAN_PT_generate_view3d"
+    bl_options = {'DEFAULT_CLOSED'}
+
+    def draw(self, context):
+        draw_train(self.layout, context)
+
+
+class TEXGAN_PT_generate_shader(_InShaderEditor, bpy.types.Panel):
+    bl_label = "TexGAN"
+    bl_idname = "TEXGAN_PT_generate_shader"
+
+    def draw(self, context):
+        draw_generate(self.layout, context)
+
+
+class TEXGAN_PT_train_shader(_InShaderEditor, bpy.types.Panel):
+    bl_label = "Train"
+    bl_idname = "TEXGAN_PT_train_shader"
+    bl_parent_id = "TEXGAN_PT_generate_shader"
+    bl_options = {'DEFAULT_CLOSED'}
+
+    def draw(self, context):
+        draw_train(self.layout, context)
+
+
+classes = (
+    TEXGAN_PT_generate_view3d,
+    TEXGAN_PT_train_view3d,
+    TEXGAN_PT_generate_shader,
+    TEXGAN_PT_train_shader,
+)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,88 @@
+"""Which Python runs texgan_core, and with what environment. No bpy here.
+
+Blender's own process never imports torch: generation and training run in subprocesses
+started with these helpers, so the rules for finding a Python that has torch live in one place.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The folder that holds `texgan_core/`: the extension's folder once installed, the repo root
+# during development. blender_addon/ sits beside texgan_core/ in both.
+EXTENSION_ROOT = Path(__file__).resolve().parent.parent
+
+# Without this a Windows console window flashes up for every subprocess.
+CREATION_FLAGS = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything a subprocess needs: the interpreter, its import path and the device."""
+    python: str = sys.executable
+    site_dir: str = ""              # where "Install PyTorch" put torch ("" = not used)
+    device: str = "auto"
+    models_dir: str = ""            # the user's models folder, scanned after the bundled ones
+    extra_env: dict = field(default_factory=dict)
+
+    def env(self) -> dict:
+        """os.environ with PYTHONPATH pointing at texgan_core (and the private torch install)."""
+        env = dict(os.environ)
+        # Blender may set PYTHONHOME for its own interpreter; an external Python must not see it.
+        env.pop("PYTHONHOME", None)
+        paths = [str(EXTENSION_ROOT)]
+        if self.site_dir:
+            paths.append(self.site_dir)
+        if env.get("PYTHONPATH"):
+            paths.append(env["PYTHONPATH"])
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        env["PYTHONUNBUFFERED"] = "1"   # progress lines must arrive as they are printed
+        env.update(self.extra_env)
+        return env
+
+    def command(self, *args: str) -> list:
+        return [self.python, "-m", "texgan_core", *args]
+
+    def extra_dirs(self) -> list:
+        return [self.models_dir] if self.models_dir else []
+
+
+def missing_torch_message(python: str, detail: str = "") -> str:
+    why = f" ({detail})" if detail else ""
+    return (f"PyTorch is not available to {python}{why}. Fix: Preferences > Add-ons > TexGAN > "
+            f"'Install PyTorch', or set 'Python' there to an interpreter that has torch.")
+
+
+_torch_cache: dict = {}
+
+
+def check_torch(runtime: Runtime, timeout: float = 120.0, refresh: bool = False):
+    """(True, torch version) or (False, a message saying how to fix it).
+
+    Checked in a subprocess: importing torch here would load it into Blender's process.
+    """
+    key = (runtime.python, runtime.site_dir)
+    if key in _torch_cache and not refresh:
+        return _torch_cache[key]
+    if not Path(runtime.python).is_file():
+        return False, f"the Python set in TexGAN preferences does not exist: {runtime.python}"
+    try:
+        proc = subprocess.run([runtime.python, "-c", "import torch; print(torch.__version__)"],
+                              env=runtime.env(), capture_output=True, text=True,
+                              timeout=timeout, creationflags=CREATION_FLAGS)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, missing_torch_message(runtime.python, str(e))
+    if proc.returncode == 0:
+        result = (True, proc.stdout.strip())
+    else:
+        last = (proc.stderr.strip().splitlines() or ["import failed"])[-1]
+        result = (False, missing_torch_message(runtime.python, last))
+    _torch_cache[key] = result
+    return result
+
+
+def forget_torch_check() -> None:
+    """After installing torch or changing the Python preference."""
+    _torch_cache.clear()

@@ -1,0 +1,58 @@
+"""The one timer: polls the running jobs and redraws the panels while something runs.
+
+Everything it does is also reachable by hand (`tick()`), which is how tests drive it.
+"""
+
+import bpy
+
+from . import catalog_ui, state
+from .subprocess_env import forget_torch_check
+
+INTERVAL = 0.5
+_announced = set()       # ids of jobs whose end was already acted on
+
+
+def tick():
+    busy = False
+    for job in (state.training, state.install):
+        if job is None:
+            continue
+        job.poll()
+        if job.running():
+            busy = True
+        elif id(job) not in _announced and job.state != "IDLE":
+            _announced.add(id(job))
+            _finished(job)
+    _redraw()
+    return INTERVAL if busy else None
+
+
+def _finished(job) -> None:
+    if job is state.training:
+        catalog_ui.refresh()            # a finished (or stopped) model shows in the picker
+    if job is state.install:
+        forget_torch_check()
+        state.release_worker()           # the next worker sees the new torch
+
+
+def watch(job) -> None:
+    """Start polling (again) after `job` started."""
+    _announced.discard(id(job))
+    if not bpy.app.timers.is_registered(tick):
+        bpy.app.timers.register(tick, first_interval=INTERVAL, persistent=True)
+
+
+def _redraw() -> None:
+    wm = getattr(bpy.context, "window_manager", None)
+    if wm is None:
+        return
+    for window in wm.windows:
+        for area in window.screen.areas:
+            if area.type in {'VIEW_3D', 'NODE_EDITOR', 'PREFERENCES'}:
+                area.tag_redraw()
+
+
+def unregister() -> None:
+    if bpy.app.timers.is_registered(tick):
+        bpy.app.timers.unregister(tick)
+    _announced.clear()

@@ -1,0 +1,139 @@
+"""Speed and memory of generation and training, written to bench/RESULTS.md.
+
+    python3 scripts/bench.py            # all parts
+    python3 scripts/bench.py --only generation
+
+Each generation size runs in a fresh process, so its peak memory is its own.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SIZES = (512, 1024, 2048, 4096)
+
+
+def machine_header():
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads; {time.strftime('%Y-%m-%d')}")
+
+
+def measure_generation(model_name, size, repeats=3):
+    """Runs in a child process: time a warm generation and report peak memory (RSS)."""
+    import texgan_core
+    from texgan_core.flops import count_flops
+
+    model = texgan_core.load_model(model_name, device="cpu")
+    model.generate(model.stride * 4, model.stride * 4)  # warm-up: kernels, allocator
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    times = []
+    for seed in range(repeats):
+        t0 = time.perf_counter()
+        model.generate(size, size, seed=seed)
+        times.append(time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    flops = count_flops(model, min(size, 1024), min(size, 1024)) * (max(size, 1024) / 1024) ** 2
+    return {"model": model_name, "size": size, "seconds": min(times), "peak_mib": peak,
+            "base_mib": base, "gflop": flops / 1e9}
+
+
+def generation_rows(models):
+    rows = []
+    for name in models:
+        for size in SIZES:
+            out = subprocess.run([sys.executable, __file__, "--child", name, str(size)],
+                                 capture_output=True, text=True, check=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(f"generate {name} {size}²: {row['seconds']:.2f} s, peak {row['peak_mib']:.0f} MiB", flush=True)
+    lines = ["## Generation (CPU)", "",
+             "Best of 3 warm runs; peak memory is the process's peak RSS (torch and the model "
+             "included); sizes above 1024² are generated in 1024² chunks.", "",
+             "| model | size | time (s) | peak memory (MiB) | GFLOP | achieved GFLOP/s |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['size']}² | {r['seconds']:.2f} | {r['peak_mib']:.0f} | "
+                     f"{r['gflop']:.1f} | {r['gflop'] / r['seconds']:.1f} |")
+    return lines
+
+
+def training_rows(exemplar, steps=30):
+    import torch
+
+    from texgan_core.config import TrainConfig
+    from texgan_core.train import Trainer
+
+    lines = ["## Training step (CPU)", "",
+             f"Default recipe on `{Path(exemplar).name}`, mean of {steps} steps after 3 warm-up steps.", "",
+             "| arch | threads | crop | batch | s/step | steps/s |", "|---|---|---|---|---|---|"]
+    default_threads = torch.get_num_threads()
+    for arch in ("tile", "dcgan"):
+        for threads in sorted({1, default_threads}):
+            torch.set_num_threads(threads)
+            trainer = Trainer([exemplar], ROOT / "bench" / ".scratch.texgan", arch=arch,
+                              train_config=TrainConfig(), device="cpu")
+            for _ in range(3):
+                trainer.train_step()
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                trainer.train_step()
+            dt = (time.perf_counter() - t0) / steps
+            lines.append(f"| {arch} | {threads} | {trainer.tc.crop} | {trainer.tc.batch} | {dt:.3f} | {1 / dt:.2f} |")
+            print(lines[-1], flush=True)
+    torch.set_num_threads(default_threads)
+    return lines
+
+
+def write_section(title, lines):
+    """Replace (or append) one `## title` section of RESULTS.md, keeping the others."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    sections = text.split("\n## ")
+    head, rest = sections[0], {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}
+    rest[title] = "\n".join(lines) + "\n"
+    head = "# Benchmark results\n\n" + machine_header() + "\n"
+    RESULTS.write_text(head + "\n" + "\n".join(v.rstrip() + "\n" for v in rest.values()))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="generation,training")
+    p.add_argument("--models", default="bricks,gravel,wood,tiles")
+    p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
+    p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(measure_generation(args.child[0], int(args.child[1]))))
+        return
+    parts = args.only.split(",")
+    if "generation" in parts:
+        lines = generation_rows(args.models.split(","))
+        write_section(lines[0][3:], lines)
+    if "training" in parts:
+        lines = training_rows(args.exemplar)
+        write_section(lines[0][3:], lines)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

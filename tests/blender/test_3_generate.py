@@ -1,0 +1,109 @@
+"""bpy.ops.texgan.generate through the real worker and a model trained by the real CLI."""
+
+import numpy as np
+import bpy
+
+W, H = 128, 64          # multiples of the model's stride; not square, so axes can't swap
+
+
+def _pixels(image):
+    flat = np.empty(len(image.pixels), np.float32)
+    image.pixels.foreach_get(flat)
+    return flat
+
+
+def _cube_without_material():
+    bpy.ops.mesh.primitive_cube_add()
+    return bpy.context.active_object
+
+
+def test_generate_puts_a_packed_texture_on_base_color(addon, tiny_model):
+    obj = _cube_without_material()
+    result = bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=3)
+    assert result == {'FINISHED'}
+    material = obj.active_material
+    image = addon.material_wiring.base_color_image(material)
+    assert image is not None
+    assert tuple(image.size) == (W, H)
+    assert image.packed_file is not None
+    assert _pixels(image).reshape(H, W, 4)[..., :3].std() > 0.005      # not a constant
+    node = material.node_tree.nodes.active
+    assert node.image == image and node.extension == 'REPEAT'
+
+
+def test_saved_and_reopened_file_keeps_the_texture(addon, tiny_model, tmp_path):
+    obj = _cube_without_material()
+    obj.name = "keeper"
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=11) == {'FINISHED'}
+    image = addon.material_wiring.base_color_image(obj.active_material)
+    name, before = image.name, _pixels(image)
+    path = tmp_path / "kept.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert name not in bpy.data.images
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    material = bpy.data.objects["keeper"].active_material
+    image = addon.material_wiring.base_color_image(material)
+    assert image is not None and image.name == name and image.packed_file is not None
+    assert tuple(image.size) == (W, H)
+    np.testing.assert_array_equal(_pixels(image), before)
+
+
+def test_count_three_gives_three_different_images_all_kept(addon, tiny_model):
+    obj = _cube_without_material()
+    before = set(bpy.data.images.keys())
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=20, count=3) \
+        == {'FINISHED'}
+    new = [bpy.data.images[n] for n in sorted(set(bpy.data.images.keys()) - before)]
+    assert len(new) == 3
+    assert all(im.use_fake_user and im.packed_file is not None for im in new)
+    pixels = [_pixels(im) for im in new]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert np.abs(pixels[i] - pixels[j]).mean() > 1e-3
+    shown = addon.material_wiring.base_color_image(obj.active_material)
+    assert shown.name.endswith("_s22")        # the last seed is the one connected
+
+
+def test_generate_is_registered_for_undo(addon):
+    # bpy-module mode keeps no undo stack, so this checks what makes Blender record a step.
+    assert {'REGISTER', 'UNDO'} <= bpy.types.TEXGAN_OT_generate.bl_options
+
+
+def test_corrupt_model_gives_a_clear_error_quickly(addon, tiny_model, tmp_path):
+    broken = tmp_path / "broken.texgan"
+    broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all" + bytes(64))
+    import time
+    start = time.monotonic()
+    try:
+        bpy.ops.texgan.generate(model=str(broken), width=W, height=H)
+    except RuntimeError as e:
+        message = str(e)
+    else:
+        raise AssertionError("generate succeeded on a corrupt model")
+    assert "not a TexGAN model file" in message and str(broken) in message
+    assert time.monotonic() - start < 30
+    # the worker survived the bad request and still generates
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H) == {'FINISHED'}
+
+
+def test_wrong_size_names_the_valid_sizes(addon, tiny_model):
+    try:
+        bpy.ops.texgan.generate(model="tiny", width=W + 3, height=H)
+    except RuntimeError as e:
+        assert f"{W}" in str(e) and "stride" in str(e)
+    else:
+        raise AssertionError("a size off the stride was accepted")
+
+
+def test_killed_worker_is_replaced_on_the_next_call(addon, tiny_model):
+    import os
+    import signal
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H) == {'FINISHED'}
+    client = addon.state.worker()
+    old = client.pid
+    assert old is not None
+    os.kill(old, signal.SIGKILL)
+    client._proc.wait(timeout=10)
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=5) == {'FINISHED'}
+    assert client.pid is not None and client.pid != old

@@ -1,0 +1,107 @@
+"""Panel drawing (against a recording layout: bpy-module mode has no UI to draw into),
+the release button and the PyTorch installer's job."""
+
+import bpy
+
+
+class RecordingLayout:
+    """Stands in for bpy.types.UILayout: accepts the calls panels make and records them.
+
+    Properties are resolved against the real data, so a misspelt property name still fails.
+    """
+
+    def __init__(self, calls=None):
+        self.calls = [] if calls is None else calls
+        self.enabled = self.active = True
+        self.scale_y = self.scale_x = 1.0
+        self.use_property_split = False
+
+    def _sub(self, *args, **kwargs):
+        return RecordingLayout(self.calls)
+
+    row = column = box = split = _sub
+
+    def prop(self, data, name, **kwargs):
+        assert name in data.bl_rna.properties, name
+        self.calls.append(("prop", name))
+
+    def template_icon_view(self, data, name, **kwargs):
+        self.prop(data, name)
+
+    def template_ID(self, data, name, **kwargs):
+        self.prop(data, name)
+
+    def operator(self, idname, **kwargs):
+        category, name = idname.split(".")
+        op = getattr(getattr(bpy.ops, category), name)
+        self.calls.append(("operator", idname))
+        return _OperatorProps(op.get_rna_type())
+
+    def label(self, **kwargs):
+        self.calls.append(("label", kwargs.get("text", "")))
+
+    def progress(self, factor=0.0, text="", **kwargs):
+        assert 0.0 <= factor <= 1.0
+        self.calls.append(("progress", factor, text))
+
+    def template_icon(self, **kwargs):
+        self.calls.append(("template_icon", kwargs.get("icon_value")))
+
+
+class _OperatorProps:
+    def __init__(self, rna):
+        object.__setattr__(self, "_names", set(rna.properties.keys()))
+
+    def __setattr__(self, name, value):
+        assert name in self._names, name
+
+
+def test_generate_panel_draws_every_control(addon, tiny_model):
+    addon.catalog_ui.refresh()
+    bpy.context.scene.texgan.model = "tiny"
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    props = {c[1] for c in layout.calls if c[0] == "prop"}
+    assert {"model", "width", "height", "seed", "count"} <= props
+    ops = {c[1] for c in layout.calls if c[0] == "operator"}
+    assert {"texgan.generate", "texgan.randomize_seed", "texgan.refresh_models"} <= ops
+
+
+def test_train_panel_shows_progress_step_and_sample(addon, tiny_training):
+    addon.state.training = tiny_training[0]
+    layout = RecordingLayout()
+    addon.panels.draw_train(layout, bpy.context)
+    progress = [c for c in layout.calls if c[0] == "progress"]
+    assert progress and progress[0][1] == 1.0 and "100" in progress[0][2]
+    labels = [c[1] for c in layout.calls if c[0] == "label"]
+    assert any(text.startswith("Step 4 / 4") for text in labels), labels
+    assert ("operator", "texgan.train_start") in layout.calls
+    assert any(c[0] == "template_icon" for c in layout.calls) or \
+        bpy.app.background                            # icon ids are 0 without a UI
+
+
+def test_preferences_draw(addon):
+    prefs = addon.state.preferences()
+    layout = RecordingLayout()
+    addon.preferences.draw_preferences(layout, prefs)
+    ops = {c[1] for c in layout.calls if c[0] == "operator"}
+    assert {"texgan.install_torch", "texgan.release_worker", "texgan.check_torch"} <= ops
+
+
+def test_release_worker_button_ends_the_worker(addon, tiny_model):
+    assert bpy.ops.texgan.generate(model="tiny", width=64, height=32) == {'FINISHED'}
+    client = addon.state.worker()
+    proc = client._proc
+    assert proc.poll() is None
+    assert bpy.ops.texgan.release_worker() == {'FINISHED'}
+    assert proc.poll() is not None and addon.state.worker_pid() is None
+
+
+def test_install_job_reports_pip_failure_clearly(addon, tmp_path):
+    import sys
+    job = addon.jobs.InstallTorchJob(sys.executable, tmp_path / "site",
+                                     packages=["texgan-no-such-package-for-tests"],
+                                     extra_args=["--no-index"])
+    job.start()
+    assert job.wait(timeout=120) == addon.jobs.FAILED
+    assert "pip failed" in job.message and "texgan-no-such-package-for-tests" in job.message

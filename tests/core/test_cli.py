@@ -1,0 +1,112 @@
+"""The CLI end to end, and every bad input ending in one line on stderr and exit status 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT, make_texture, save_rgb
+
+
+def texgan(*args, cwd=None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "texgan_core", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=600)
+
+
+def test_train_info_generate_end_to_end(exemplar, tmp_path):
+    model = tmp_path / "e2e.texgan"
+    r = texgan("train", exemplar, "--out", model, "--steps", 3, "--crop", 64, "--batch", 2, "--seed", 1)
+    assert r.returncode == 0, r.stderr
+    assert "[" in r.stderr and "step/s" in r.stderr and "ETA" in r.stderr  # the progress bar
+
+    r = texgan("info", model, "--json")
+    info = json.loads(r.stdout)
+    assert info["arch"] == "tile" and info["training"]["steps"] == 3
+
+    r = texgan("generate", model, "--size", "128x96", "--seed", 4, "--out", tmp_path / "one.png", "--preview")
+    assert r.returncode == 0, r.stderr
+    with Image.open(tmp_path / "one.png") as im:
+        assert im.size == (128, 96) and im.mode == "RGB"
+    with Image.open(tmp_path / "one_tiled2x2.png") as im:
+        assert im.size == (256, 192)
+
+    r = texgan("generate", model, "--size", "64x64", "--count", 3, "--bits", 16, "--out", tmp_path / "many")
+    assert r.returncode == 0, r.stderr
+    files = sorted((tmp_path / "many").glob("*.png"))
+    assert len(files) == 3
+    arrays = [np.asarray(Image.open(f)) for f in files]
+    assert (tmp_path / "many" / "e2e_seed0.png").read_bytes()[24] == 16
+    assert not np.array_equal(arrays[0], arrays[1])
+
+
+def test_bundled_models_are_listed_and_generate_by_name(tmp_path):
+    r = texgan("models")
+    names = [line.split()[0] for line in r.stdout.splitlines()]
+    assert len(names) >= 3 and "bricks" in names
+    r = texgan("generate", "bricks", "--size", "256x256", "--out", tmp_path / "b.png")
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path / "b.png").size == (256, 256)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    save_rgb(folder / "small.png", make_texture(40))
+    (folder / "text.png").write_text("hello")
+    (folder / "corrupt.texgan").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    return folder
+
+
+BAD = {
+    "missing exemplar": ["train", "{d}/nope.png", "--out", "{d}/m.texgan"],
+    "non-image exemplar": ["train", "{d}/text.png", "--out", "{d}/m.texgan"],
+    "exemplar smaller than crop": ["train", "{d}/small.png", "--out", "{d}/m.texgan"],
+    "unknown device": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--device", "tpu"],
+    "missing model": ["generate", "{d}/nope.texgan", "--out", "{d}/o.png"],
+    "unknown model name": ["generate", "nope", "--out", "{d}/o.png"],
+    "corrupt model": ["generate", "{d}/corrupt.texgan", "--out", "{d}/o.png"],
+    "corrupt model info": ["info", "{d}/corrupt.texgan"],
+    "zero size": ["generate", "bricks", "--size", "0x256", "--out", "{d}/o.png"],
+    "negative size": ["generate", "bricks", "--size", "-256x256", "--out", "{d}/o.png"],
+    "absurd size": ["generate", "bricks", "--size", "1000000x1000000", "--out", "{d}/o.png"],
+    "size not a multiple of the stride": ["generate", "bricks", "--size", "1000x1000", "--out", "{d}/o.png"],
+    "garbled size": ["generate", "bricks", "--size", "big", "--out", "{d}/o.png"],
+    "zero steps": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--steps", "0"],
+    "resume with nothing to resume": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--resume"],
+}
+
+
+# what the one line must speak of, so that a test passes for the right reason
+EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read image",
+            "exemplar smaller than crop": "smaller than", "unknown device": "unknown device",
+            "missing model": "not found", "unknown model name": "no model named",
+            "corrupt model": "not a TexGAN model", "corrupt model info": "not a TexGAN model",
+            "zero size": "positive", "negative size": "", "absurd size": "too large",
+            "size not a multiple of the stride": "multiple", "garbled size": "1024x1024",
+            "zero steps": "positive", "resume with nothing to resume": "nothing to resume"}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_gives_one_line_and_exit_2(small, case):
+    r = texgan(*[a.format(d=small) for a in BAD[case]])
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("texgan: error: "), r.stderr
+    assert EXPECTED[case] in lines[0]
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_size_error_names_the_nearest_valid_sizes(small):
+    r = texgan("generate", "bricks", "--size", "1000x1024", "--out", small / "o.png")
+    assert "992 or 1008" in r.stderr
+
+
+def test_json_progress_reports_errors_as_events(small):
+    r = texgan("train", small / "nope.png", "--out", small / "m.texgan", "--progress", "json")
+    assert r.returncode == 2
+    assert json.loads(r.stdout.splitlines()[-1])["event"] == "error"

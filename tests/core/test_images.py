@@ -1,0 +1,66 @@
+"""Exemplars in every format artists have; textures out as 8- or 16-bit PNG."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from texgan_core.errors import TexganError
+from texgan_core.images import load_image, save_png
+
+
+def _ramp(h=40, w=50):
+    y, x = np.mgrid[0:h, 0:w]
+    return (x / (w - 1)).astype(np.float64), (y / (h - 1)).astype(np.float64)
+
+
+@pytest.mark.parametrize("mode,suffix,channels", [
+    ("L", ".png", 1), ("RGB", ".png", 3), ("RGB", ".jpg", 3), ("RGB", ".tif", 3),
+    ("RGBA", ".png", 4), ("LA", ".png", 4), ("P", ".png", 3), ("I;16", ".png", 1), ("I;16", ".tif", 1),
+])
+def test_formats_load_as_floats_in_unit_range(tmp_path, mode, suffix, channels):
+    x, y = _ramp()
+    rgba = np.stack([x, y, 1 - x, 0.25 + 0.5 * y], -1)
+    if mode == "I;16":
+        im = Image.fromarray((x * 65535).astype(np.uint16))
+    elif mode == "L":
+        im = Image.fromarray((x * 255).astype(np.uint8))
+    else:
+        im = Image.fromarray((rgba * 255).astype(np.uint8), "RGBA")
+        im = (im.convert("RGB") if mode == "P" else im).convert(mode)
+    path = tmp_path / f"ex{suffix}"
+    im.save(path)
+    out = load_image(path)
+    assert out.dtype == np.float32 and out.shape == (40, 50, channels)
+    assert 0.0 <= out.min() and out.max() <= 1.0
+    if mode in ("L", "I;16"):
+        assert abs(out[0, -1, 0] - 1.0) < 0.02 and abs(out[0, 0, 0]) < 0.02  # the ramp survived
+    if channels == 4:
+        assert abs(out[-1, 0, 3] - 0.75) < 0.02  # real alpha is kept
+
+
+def test_opaque_alpha_is_dropped(tmp_path):
+    Image.new("RGBA", (8, 8), (10, 20, 30, 255)).save(tmp_path / "a.png")
+    assert load_image(tmp_path / "a.png").shape == (8, 8, 3)
+
+
+def test_sixteen_bit_png_round_trip(tmp_path):
+    x, y = _ramp()
+    image = np.stack([x, y, x * y], -1).astype(np.float32)
+    save_png(tmp_path / "t.png", image, bits=16)
+    with Image.open(tmp_path / "t.png") as im:
+        assert im.info.get("dpi") is None and im.mode == "RGB"
+    raw = (tmp_path / "t.png").read_bytes()
+    assert raw[24] == 16 and raw[25] == 2  # IHDR: 16 bits, colour type RGB
+    assert np.abs(load_image(tmp_path / "t.png") - image).max() < 1 / 255 + 1e-6
+    grey = image[..., :1]
+    save_png(tmp_path / "g.png", grey, bits=16)
+    back = load_image(tmp_path / "g.png")
+    assert back.shape == (40, 50, 1) and np.abs(back - grey).max() < 1e-4  # full 16-bit precision
+
+
+def test_non_images_and_missing_files_are_refused(tmp_path):
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(TexganError, match="cannot read image"):
+        load_image(tmp_path / "notes.png")
+    with pytest.raises(TexganError, match="not found"):
+        load_image(tmp_path / "nothing.png")

@@ -1,0 +1,73 @@
+"""A model file is data: it round-trips, and anything else is refused with one clear error."""
+
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+import texgan_core
+from texgan_core.atomic import atomic_write_bytes
+from texgan_core.errors import TexganError
+from texgan_core.fileformat import read_info, read_thumbnail_png
+
+
+def test_save_load_round_trip_reproduces_the_trained_generator(tiny_model):
+    path, trainer = tiny_model
+    model = texgan_core.load_model(path, device="cpu")
+    trainer._recalibrate_ema()  # what save() did before writing
+    for (name, a), (_, b) in zip(trainer.G_ema.state_dict().items(), model.generator.state_dict().items()):
+        assert torch.equal(a, b), name
+    info = read_info(path)
+    assert info["arch"] == "tile" and info["textures"] == ["blobs"] and info["stride"] == 16
+    assert info["training"]["steps"] == 6
+    assert read_thumbnail_png(path).startswith(b"\x89PNG")
+
+
+def test_corrupt_truncated_and_foreign_files_give_a_clear_error(tiny_model, tmp_path):
+    good = tiny_model[0].read_bytes()
+    cases = {
+        "random.texgan": np.random.default_rng(0).bytes(5000),
+        "truncated.texgan": good[: len(good) // 2],
+        "header_only.texgan": good[:6],
+        "empty.texgan": b"",
+        "huge_header.texgan": struct.pack("<Q", 2**60) + b"{}",
+        "foreign.texgan": struct.pack("<Q", 2) + b"{}",
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(TexganError) as e:
+            texgan_core.load_model(tmp_path / name, device="cpu")
+        assert str(tmp_path / name) in str(e.value), name
+    with pytest.raises(TexganError, match="not found"):
+        texgan_core.load_model(tmp_path / "missing.texgan")
+    with pytest.raises(TexganError, match="no model named"):
+        texgan_core.load_model("no-such-model")
+
+
+def test_a_pickle_is_never_executed(tmp_path):
+    """A torch.save file (pickle) that would run code on load is refused as foreign."""
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"x": Payload()}, tmp_path / "evil.texgan")
+    with pytest.raises(TexganError):
+        texgan_core.load_model(tmp_path / "evil.texgan", device="cpu")
+    assert not marker.exists()
+
+
+def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    target = tmp_path / "m.texgan"
+    atomic_write_bytes(target, b"old")
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", crash)
+    with pytest.raises(OSError):
+        atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.texgan"]  # no temporary left behind

@@ -1,0 +1,101 @@
+"""A texture tiles exactly, a seed reproduces, chunks equal the whole frame."""
+
+import numpy as np
+import pytest
+import torch
+
+import texgan_core
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model):
+    return texgan_core.load_model(tiny_model[0], device="cpu")
+
+
+def test_rolling_the_noise_grid_rolls_the_image(model):
+    g = model.generator
+    noise = g.sample_noise(1, 6, 5, torch.Generator().manual_seed(0), [0])
+    with torch.no_grad():
+        grid = g.grid_input(noise)
+        image = g.synthesize(grid)
+        rolled = g.synthesize(torch.roll(grid, shifts=(2, 3), dims=(2, 3)))
+    s = model.stride
+    assert torch.allclose(rolled, torch.roll(image, shifts=(2 * s, 3 * s), dims=(2, 3)), atol=1e-5)
+
+
+def test_periodic_planes_wrap_with_the_grid(model):
+    """The sine planes' wave numbers are snapped to the grid: column `cols` equals column 0."""
+    g = model.generator
+    noise = g.sample_noise(1, 4, 6, torch.Generator().manual_seed(3), [0])
+    with torch.no_grad():
+        planes = g.grid_input(noise)[:, -g.cfg.periodic_dim:]
+        k = np.pi * torch.tanh(g.waves(torch.cat([noise["global"], g.texture_codes[[0]]], 1))).view(-1, 2)
+    # evaluate the plane one period further: identical
+    y, x = 4, 6
+    phase = noise["phase"][0]
+    snapped = torch.round(k * torch.tensor([4.0, 6.0]) / (2 * np.pi)) * 2 * np.pi / torch.tensor([4.0, 6.0])
+    beyond = torch.sin(snapped[:, 0] * y + snapped[:, 1] * x + phase)
+    assert torch.allclose(beyond, planes[0, :, 0, 0], atol=1e-4)
+
+
+def _edge_diffs(image, axis):
+    """Mean absolute difference between each column (axis=1) and the next, wrapping."""
+    return np.abs(np.roll(image, -1, axis=axis) - image).mean(axis=(0, 2) if axis == 1 else (1, 2))
+
+
+def test_wrap_edge_is_as_smooth_as_the_interior(model):
+    image = model.generate(256, 192, seed=4)
+    s = model.stride
+    for axis in (0, 1):
+        diffs = _edge_diffs(image, axis)
+        wrap = diffs[-1]
+        same_phase = diffs[s - 1::s][:-1]  # interior edges at the same position in a cell
+        assert 0.8 < wrap / same_phase.mean() < 1.25
+    # the same measure catches a photo crop that does not tile
+    from conftest import make_texture
+
+    diffs = _edge_diffs(make_texture(128), 1)
+    assert diffs[-1] / diffs[:-1].mean() > 1.25
+
+
+def test_same_seed_same_image_other_seed_other_image(model):
+    a = model.generate(128, 128, seed=11)
+    b = model.generate(128, 128, seed=11)
+    c = model.generate(128, 128, seed=12)
+    assert a.dtype == np.float32 and a.shape == (128, 128, 3)
+    assert 0.0 <= a.min() and a.max() <= 1.0
+    assert np.array_equal(a, b)
+    assert np.abs(a - c).mean() > 1e-3
+
+
+def test_chunked_generation_equals_whole_frame(model):
+    whole = model.generate(320, 192, seed=5, chunk=4096)
+    for chunk in (32, 64, 100):
+        chunked = model.generate(320, 192, seed=5, chunk=chunk)
+        assert np.abs(whole - chunked).max() < 1e-4
+
+
+@pytest.mark.parametrize("width,height", [(0, 64), (-16, 64), (64, 10**6), (65, 64)])
+def test_bad_sizes_are_refused_with_a_clear_message(model, width, height):
+    with pytest.raises(texgan_core.errors.TexganError) as e:
+        model.generate(width, height)
+    if width == 65:
+        assert "64 or 80" in str(e.value)
+
+
+def test_texture_selection_in_a_multi_exemplar_model(tmp_path):
+    from conftest import TINY, make_texture, save_rgb
+    from texgan_core.config import TrainConfig
+    from texgan_core.train import Trainer
+
+    paths = [save_rgb(tmp_path / f"t{k}.png", make_texture(96, seed=k)) for k in range(2)]
+    trainer = Trainer(paths, tmp_path / "two.texgan", device="cpu", model_overrides=TINY,
+                      train_config=TrainConfig(steps=2, crop=64, batch=2, sample_every=100))
+    trainer.run()
+    model = texgan_core.load_model(tmp_path / "two.texgan", device="cpu")
+    assert model.textures == ["t0", "t1"]
+    a = model.generate(64, 64, seed=1, texture=0)
+    b = model.generate(64, 64, seed=1, texture="t1")
+    assert np.abs(a - b).mean() > 1e-4
+    with pytest.raises(texgan_core.errors.TexganError):
+        model.generate(64, 64, texture=2)

@@ -1,0 +1,182 @@
+"""`texgan` on the command line. Every failure a user can cause ends in one line and exit 2."""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import TexganError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise TexganError(f"{message} (see '{self.prog} --help')")
+
+
+def parse_size(text):
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1024x1024, not '{text}'") from None
+    return w, h
+
+
+def build_parser():
+    p = _Parser(prog="texgan", description="Grow seamlessly tileable textures from a photo.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a model on one or more exemplar images")
+    t.add_argument("exemplars", nargs="+", metavar="EXEMPLAR")
+    t.add_argument("--out", required=True, help="model file to write, NAME.texgan")
+    t.add_argument("--arch", choices=["tile", "dcgan"], default="tile")
+    t.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
+    t.add_argument("--resume", action="store_true", help="continue from OUT.state")
+    t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    t.add_argument("--progress", choices=["bar", "json"], default="bar")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
+    t.add_argument("--batch", type=int, default=None)
+    t.add_argument("--augment", action="store_true", help="random flips and 90° turns")
+    t.add_argument("--checkpoint-every", type=int, default=None)
+    t.add_argument("--sample-every", type=int, default=None)
+    t.add_argument("--stop-file", default=None, help="stop (keeping a checkpoint) when this file appears")
+
+    g = sub.add_parser("generate", help="generate textures from a model")
+    g.add_argument("model", help="a .texgan file or the name of a bundled model")
+    g.add_argument("--size", type=parse_size, default=(1024, 1024), help="WxH, default 1024x1024")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--count", type=int, default=1, help="several seeds; OUT is then a folder")
+    g.add_argument("--texture", default="0", help="exemplar index or name, for multi-exemplar models")
+    g.add_argument("--bits", type=int, choices=[8, 16], default=8)
+    g.add_argument("--preview", action="store_true", help="also write the texture tiled 2×2")
+    g.add_argument("--device", default="auto")
+    g.add_argument("--out", required=True)
+
+    i = sub.add_parser("info", help="describe a model")
+    i.add_argument("model")
+    i.add_argument("--json", action="store_true")
+
+    sub.add_parser("models", help="list the bundled models")
+    s = sub.add_parser("serve", help="generation worker speaking JSON lines (used by Blender)")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def cmd_train(args):
+    from dataclasses import replace
+
+    from .config import TrainConfig
+    from .progress import REPORTERS
+    from .train import Trainer
+
+    tc = TrainConfig(seed=args.seed)
+    for field in ("steps", "crop", "batch", "checkpoint_every", "sample_every"):
+        value = getattr(args, field)
+        if value is not None:
+            if value <= 0:
+                raise TexganError(f"--{field.replace('_', '-')} must be positive, not {value}")
+            tc = replace(tc, **{field: value})
+    if args.augment:
+        tc = replace(tc, augment=True)
+    if not args.out.endswith(".texgan"):
+        raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
+    reporter = REPORTERS[args.progress]()
+    try:
+        trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=tc, device=args.device,
+                          resume=args.resume, progress=reporter, stop_file=args.stop_file)
+        trainer.run()
+    except TexganError as e:
+        if args.progress == "json":
+            reporter.event("error", message=str(e))
+        raise
+    if isinstance(trainer.stop_reason, int):
+        return 128 + trainer.stop_reason
+    return 0
+
+
+def cmd_generate(args):
+    from . import load_model
+    from .images import save_png, tile
+
+    if args.count < 1:
+        raise TexganError(f"--count must be at least 1, not {args.count}")
+    model = load_model(args.model, device=args.device)
+    width, height = args.size
+    model.check_size(width, height)
+    out = Path(args.out)
+    if args.count == 1:
+        targets = [(args.seed, out if out.suffix.lower() == ".png" else out / f"{Path(str(model.path)).stem}.png")]
+    else:
+        stem = Path(str(model.path)).stem
+        targets = [(args.seed + k, out / f"{stem}_seed{args.seed + k}.png") for k in range(args.count)]
+    for seed, path in targets:
+        image = model.generate(width, height, seed=seed, texture=args.texture)
+        save_png(path, image, bits=args.bits)
+        print(path)
+        if args.preview:
+            preview = path.with_name(path.stem + "_tiled2x2.png")
+            save_png(preview, tile(image, 2, 2))
+            print(preview)
+    return 0
+
+
+def cmd_info(args):
+    from .catalog import resolve_model
+    from .fileformat import read_info
+
+    path = resolve_model(args.model)
+    info = read_info(path)
+    if args.json:
+        print(json.dumps({"path": str(path), **info}, indent=2))
+        return 0
+    training = info.get("training", {})
+    print(f"model     {path}")
+    print(f"arch      {info.get('arch')}  (stride {info.get('stride')} px, {info.get('channels')} channels)")
+    print(f"textures  {', '.join(info.get('textures', []))}")
+    print(f"trained   {training.get('steps')} steps in {training.get('seconds')} s on {training.get('device')}, "
+          f"{training.get('date')}")
+    return 0
+
+
+def cmd_models(args):
+    from .catalog import list_models
+    from .fileformat import read_info
+
+    for entry in list_models():
+        info = read_info(entry.path)
+        print(f"{entry.name:<12} {info.get('arch'):<6} from {', '.join(info.get('textures', []))}")
+    return 0
+
+
+def cmd_serve(args):
+    from .serve import main as serve_main
+
+    return serve_main(args.rest)
+
+
+COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "models": cmd_models,
+            "serve": cmd_serve}
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except TexganError as e:
+        print(f"texgan: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("texgan: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("texgan: error: out of memory (try a smaller size)", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - a user never sees a traceback
+        if os.environ.get("TEXGAN_DEBUG"):
+            raise
+        print(f"texgan: internal error: {type(e).__name__}: {e} (set TEXGAN_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,82 @@
+"""Every hyper-parameter in one place. The model config is what the model file stores."""
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass
+class TileConfig:
+    """PSGAN-style generator (Bergmann, Jetchev & Vollgraf 2017) and patch discriminator."""
+
+    arch: str = "tile"
+    channels: int = 3               # 1 grey, 3 RGB, 4 RGBA: follows the exemplars
+    textures: int = 1               # exemplars in the model, each with its own global code
+    local_dim: int = 24             # i.i.d. noise per grid cell: what varies from place to place
+    global_dim: int = 16            # noise shared by the whole image
+    texture_dim: int = 16           # learned code per exemplar, selected at generation time
+    periodic_dim: int = 4           # sine planes; their wave vectors come from the global code
+    # Generator levels: the first works on the noise grid, each next one after a bilinear 2×
+    # upsampling; a sub-pixel conv (pixel shuffle) makes the last 2×. So the stride is
+    # 2 ** len(widths) and no feature map is ever full-resolution: at 1024² that is where
+    # the time went (memory-bound 3×3 convs on few channels, measured 0.3-0.6 s each).
+    widths: tuple = (96, 64, 48, 24)
+    convs: tuple = (2, 1, 1, 1)     # 3×3 convs per level; more on the grid = larger shapes
+    # Discriminator widths: one 4×4 stride-2 conv each, then a 3×3 conv to one logit map
+    # per texture. Four halvings see about 80 px: a stone or a brick, not the whole crop.
+    d_widths: tuple = (32, 64, 128, 128)
+
+    @property
+    def stride(self) -> int:
+        return 2 ** len(self.widths)
+
+
+@dataclass
+class DCGANConfig:
+    """The seed article's DCGAN: z of 100 → 64×64×3, a dense discriminator."""
+
+    arch: str = "dcgan"
+    channels: int = 3
+    textures: int = 1
+    z_dim: int = 100
+    size: int = 64
+
+    @property
+    def stride(self) -> int:
+        return self.size
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 2000
+    crop: int = 96                  # training crop; tile G outputs this size per sample
+    batch: int = 8
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple = (0.5, 0.99)
+    loss: str = "nonsaturating"     # or "hinge"
+    r1: float = 0.0                 # R1 gradient penalty weight on real data (0 = off)
+    ema_decay: float = 0.995
+    augment: bool = False           # flips and 90° turns: many textures are not isotropic
+    stats_weight: float = 10.0      # colour mean/std matching: keeps tint and contrast right
+    seed: int = 0
+    checkpoint_every: int = 250
+    sample_every: int = 100
+
+
+ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
+
+
+def model_config_from_dict(data: dict):
+    """Rebuild a model config from a model file, ignoring keys this version does not know."""
+    cls = ARCHS.get(data.get("arch"))
+    if cls is None:
+        raise ValueError(f"unknown architecture {data.get('arch')!r}")
+    known = {f.name for f in fields(cls)}
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+    return cls(**kwargs)
+
+
+def to_dict(config) -> dict:
+    return asdict(config)
+
+
+__all__ = ["TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "to_dict"]

@@ -1,0 +1,118 @@
+"""The `.texgan` container: the safetensors layout, read and written with the standard library.
+
+Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
+a JSON header naming each tensor's dtype, shape and byte range, then the raw bytes. It holds
+no code, so loading a model can never execute anything; and it needs no torch, so Blender's
+own process can read a model's info and thumbnail. Our metadata sits under `__metadata__`
+as `{"format": "texgan", "version": "1", "info": "<json>"}`.
+"""
+
+import json
+import struct
+from pathlib import Path
+
+from .atomic import atomic_write_bytes
+from .errors import TexganError
+
+FORMAT = "texgan"
+VERSION = "1"
+THUMBNAIL_KEY = "thumbnail.png"
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+
+# safetensors dtype name -> (struct/numpy-style item size in bytes)
+ITEM_SIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+             "I8": 1, "U8": 1, "BOOL": 1}
+
+
+def write_container(path, tensors: dict, info: dict) -> None:
+    """Write `tensors` ({name: (dtype, shape, raw bytes)}) and `info` atomically to `path`."""
+    header = {"__metadata__": {"format": FORMAT, "version": VERSION,
+                               "info": json.dumps(info, sort_keys=True)}}
+    offset = 0
+    blobs = []
+    for name, (dtype, shape, raw) in tensors.items():
+        expected = ITEM_SIZE[dtype] * _count(shape)
+        if len(raw) != expected:
+            raise ValueError(f"tensor {name}: {len(raw)} bytes, expected {expected}")
+        header[name] = {"dtype": dtype, "shape": list(shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        blobs.append(raw)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)  # safetensors aligns the data to 8 bytes
+    atomic_write_bytes(path, struct.pack("<Q", len(head)) + head + b"".join(blobs))
+
+
+def read_container(path, with_data: bool = True):
+    """Return (info, {name: (dtype, shape, memoryview)}) after checking every offset.
+
+    Raises TexganError for a missing, truncated or foreign file, never anything else.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            blob = f.read() if with_data else f.read(8)
+            if not with_data and len(blob) == 8:
+                (n,) = struct.unpack("<Q", blob)
+                blob += f.read(min(n, MAX_HEADER_BYTES))
+    except FileNotFoundError:
+        raise TexganError(f"model file not found: {path}") from None
+    except IsADirectoryError:
+        raise TexganError(f"not a model file but a folder: {path}") from None
+    except OSError as e:
+        raise TexganError(f"cannot read model file {path}: {e.strerror or e}") from None
+    bad = f"not a TexGAN model file (or damaged): {path}"
+    if len(blob) < 8:
+        raise TexganError(bad)
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > MAX_HEADER_BYTES or 8 + n > len(blob):
+        raise TexganError(bad)
+    try:
+        header = json.loads(blob[8:8 + n])
+        meta = header.pop("__metadata__")
+        if meta.get("format") != FORMAT:
+            raise ValueError
+        info = json.loads(meta["info"])
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        raise TexganError(bad) from None
+    if meta.get("version") != VERSION:
+        raise TexganError(f"model file {path} has format version {meta.get('version')}, "
+                          f"this TexGAN reads version {VERSION}: update TexGAN")
+    data = memoryview(blob)[8 + n:]
+    tensors = {}
+    for name, entry in header.items():
+        try:
+            dtype, shape, (start, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            size = ITEM_SIZE[dtype] * _count(shape)
+        except (KeyError, TypeError, ValueError):
+            raise TexganError(bad) from None
+        if with_data:
+            if not (0 <= start <= end <= len(data)) or end - start != size:
+                raise TexganError(f"model file is truncated or damaged: {path}")
+            tensors[name] = (dtype, tuple(shape), data[start:end])
+        else:
+            tensors[name] = (dtype, tuple(shape), None)
+    return info, tensors
+
+
+def read_info(path) -> dict:
+    """The model's description (arch, textures, stride, training, config) without its weights."""
+    info, _ = read_container(path, with_data=False)
+    return info
+
+
+def read_thumbnail_png(path) -> bytes:
+    """PNG bytes of the small preview stored in the model file."""
+    _, tensors = read_container(path)
+    if THUMBNAIL_KEY not in tensors:
+        raise TexganError(f"model file has no thumbnail: {path}")
+    return bytes(tensors[THUMBNAIL_KEY][2])
+
+
+def _count(shape) -> int:
+    n = 1
+    for s in shape:
+        if int(s) < 0:
+            raise ValueError("negative dimension")
+        n *= int(s)
+    return n

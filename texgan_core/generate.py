@@ -1,0 +1,105 @@
+"""Generation: any size, any seed, in chunks whose seams match the whole frame exactly."""
+
+import numpy as np
+import torch
+
+from .catalog import resolve_model
+from .devices import resolve_device
+from .errors import TexganError
+from .modelfile import load_generator
+
+MAX_SIDE = 16384
+DEFAULT_CHUNK = 1024  # output pixels per chunk side: bounds memory whatever the size
+
+
+class TextureModel:
+    """A loaded model. `generate` returns float32 H×W×C in [0, 1], row 0 at the top."""
+
+    def __init__(self, generator, config, info, device, path=None):
+        self.generator = generator.to(device).eval()
+        self.config = config
+        self.info = info
+        self.device = device
+        self.path = path
+        self.textures = list(info.get("textures") or ["texture"])
+
+    @property
+    def stride(self) -> int:
+        return self.config.stride
+
+    @property
+    def tiles(self) -> bool:
+        """Whether outputs wrap around seamlessly (the DCGAN baseline's do not)."""
+        return self.config.arch == "tile"
+
+    def check_size(self, width, height) -> None:
+        s = self.stride
+        for name, value in (("width", width), ("height", height)):
+            if not isinstance(value, (int, np.integer)) or value <= 0:
+                raise TexganError(f"{name} must be a positive number of pixels, not {value}")
+            if value > MAX_SIDE:
+                raise TexganError(f"{name} {value} is too large: at most {MAX_SIDE} pixels a side")
+        bad = [(n, v) for n, v in (("width", width), ("height", height)) if v % s]
+        if bad:
+            name, value = bad[0]
+            lower, upper = max(s, value // s * s), (value // s + 1) * s
+            raise TexganError(f"{name} {value} is not a multiple of this model's stride {s}: "
+                              f"use {lower} or {upper}")
+
+    def texture_index(self, texture) -> int:
+        if isinstance(texture, str):
+            if texture in self.textures:
+                return self.textures.index(texture)
+            if not texture.lstrip("-").isdigit():
+                raise TexganError(f"no texture '{texture}' in this model (has: {', '.join(self.textures)})")
+            texture = int(texture)
+        if not 0 <= int(texture) < len(self.textures):
+            raise TexganError(f"texture {texture} out of range: this model has {len(self.textures)} "
+                              f"(0 to {len(self.textures) - 1})")
+        return int(texture)
+
+    @torch.no_grad()
+    def generate(self, width, height, seed=0, texture=0, chunk=DEFAULT_CHUNK) -> np.ndarray:
+        self.check_size(width, height)
+        index = self.texture_index(texture)
+        s = self.stride
+        rows, cols = height // s, width // s
+        noise = self.generator.sample_noise(1, rows, cols, torch.Generator().manual_seed(int(seed)), [index])
+        if not self.tiles:
+            return _to_image(self.generator({**noise, "z": noise["z"].to(self.device)}))
+        grid = self.generator.grid_input(_to(noise, self.device))     # (1, C0, rows, cols)
+        block = max(1, chunk // s)
+        if rows <= block and cols <= block:
+            return _to_image(self.generator.synthesize(grid, circular=True))
+        return self._chunked(grid, rows, cols, block)
+
+    def _chunked(self, grid, rows, cols, block):
+        s = self.stride
+        halo = self.generator.halo_cells()
+        start, _ = self.generator.valid_span(halo)
+        out = np.empty((rows * s, cols * s, self.config.channels), np.float32)
+        for r0 in range(0, rows, block):
+            for c0 in range(0, cols, block):
+                nr, nc = min(block, rows - r0), min(block, cols - c0)
+                ri = torch.arange(r0 - halo, r0 + nr + halo, device=grid.device) % rows
+                ci = torch.arange(c0 - halo, c0 + nc + halo, device=grid.device) % cols
+                window = grid[:, :, ri][:, :, :, ci]
+                piece = self.generator.synthesize(window, circular=False)
+                piece = piece[..., -start:-start + nr * s, -start:-start + nc * s]
+                out[r0 * s:(r0 + nr) * s, c0 * s:(c0 + nc) * s] = _to_image(piece)
+        return out
+
+
+def _to(noise, device):
+    return {k: v.to(device) if torch.is_tensor(v) else v for k, v in noise.items()}
+
+
+def _to_image(batch) -> np.ndarray:
+    """(1, C, H, W) in [-1, 1] → H×W×C float32 in [0, 1]."""
+    return ((batch[0].float().clamp(-1, 1) + 1) * 0.5).permute(1, 2, 0).cpu().numpy()
+
+
+def load_model(name_or_path, device="auto", extra_dirs=()) -> TextureModel:
+    path = resolve_model(name_or_path, extra_dirs)
+    config, generator, info = load_generator(path)
+    return TextureModel(generator, config, info, resolve_device(device), path=path)

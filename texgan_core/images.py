@@ -1,0 +1,122 @@
+"""Reading exemplars and writing textures: every image is float32 H×W×C in [0, 1] inside."""
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .atomic import atomic_write_bytes
+from .errors import TexganError
+
+Image.MAX_IMAGE_PIXELS = 16384 * 16384  # refuse decompression bombs beyond this
+
+
+def load_image(path) -> np.ndarray:
+    """Read PNG/JPEG/TIFF (8 or 16 bit; grey, grey+alpha, RGB, RGBA, palette) as H×W×C floats.
+
+    C is 1 (grey), 3 (RGB) or 4 (RGBA); an alpha channel that is opaque everywhere is dropped,
+    since it carries nothing to learn.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TexganError(f"image not found: {path}")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            array = _to_float(im)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise TexganError(f"cannot read image {path}: not a PNG, JPEG or TIFF image ({e})") from None
+    except Image.DecompressionBombError:
+        raise TexganError(f"image {path} is too large (over {Image.MAX_IMAGE_PIXELS} pixels)") from None
+    if array.shape[-1] in (2, 4) and array[..., -1].min() >= 1.0:
+        array = array[..., :-1]
+    if array.shape[-1] == 2:  # grey + real alpha: keep alpha beside an RGB colour
+        array = np.concatenate([np.repeat(array[..., :1], 3, -1), array[..., 1:]], -1)
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _to_float(im: Image.Image) -> np.ndarray:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return (np.asarray(im, dtype=np.float64) / 65535.0)[..., None]
+    if im.mode == "I":  # 16-bit PNG greys come as 32-bit ints
+        a = np.asarray(im, dtype=np.float64)
+        return (a / (65535.0 if a.max() > 255 else 255.0)).clip(0, 1)[..., None]
+    if im.mode == "F":
+        return np.asarray(im, dtype=np.float64).clip(0, 1)[..., None]
+    if im.mode in ("1", "L"):
+        return (np.asarray(im.convert("L"), dtype=np.float64) / 255.0)[..., None]
+    if im.mode == "LA":
+        return np.asarray(im, dtype=np.float64) / 255.0
+    has_alpha = im.mode in ("RGBA", "PA", "La") or (im.mode == "P" and "transparency" in im.info)
+    rgb = im.convert("RGBA" if has_alpha else "RGB")
+    return np.asarray(rgb, dtype=np.float64) / 255.0
+
+
+def save_png(path, image: np.ndarray, bits: int = 8) -> None:
+    """Write H×W×C floats in [0, 1] as an 8- or 16-bit PNG, atomically."""
+    image = np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
+    if image.ndim == 2:
+        image = image[..., None]
+    if bits == 8:
+        data = (image * 255.0 + 0.5).astype(np.uint8)
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}[data.shape[-1]]
+        buf = io.BytesIO()
+        Image.fromarray(data[..., 0] if mode == "L" else data, mode).save(buf, "PNG")
+        atomic_write_bytes(path, buf.getvalue())
+    elif bits == 16:
+        atomic_write_bytes(path, _png16(image))
+    else:
+        raise TexganError(f"PNG bit depth must be 8 or 16, not {bits}")
+
+
+def _png16(image: np.ndarray) -> bytes:
+    """A 16-bit PNG encoder: Pillow writes 16-bit grey only, artists want 16-bit colour."""
+    h, w, c = image.shape
+    colour_type = {1: 0, 3: 2, 4: 6}[c]
+    data = (image * 65535.0 + 0.5).astype(">u2").reshape(h, w * c)
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), data.view(np.uint8).reshape(h, -1)], 1)
+
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """8-bit PNG bytes of an image (thumbnails inside model files)."""
+    data = (np.clip(image, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+    if data.shape[-1] == 1:
+        data = data[..., 0]
+    buf = io.BytesIO()
+    Image.fromarray(data).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def tile(image: np.ndarray, nx: int = 2, ny: int = 2) -> np.ndarray:
+    """The image repeated nx × ny times: the quickest way to see whether it has seams."""
+    return np.tile(image, (ny, nx, 1))
+
+
+def grid(images, columns: int) -> np.ndarray:
+    """Images of one size laid out in rows, for sample sheets."""
+    h, w, c = images[0].shape
+    rows = -(-len(images) // columns)
+    sheet = np.ones((rows * h, columns * w, c), np.float32)
+    for i, im in enumerate(images):
+        r, q = divmod(i, columns)
+        sheet[r * h:(r + 1) * h, q * w:(q + 1) * w] = im
+    return sheet
+
+
+def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Area-filtered resize, used for thumbnails."""
+    data = (np.clip(image, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+    im = Image.fromarray(data[..., 0] if data.shape[-1] == 1 else data)
+    out = np.asarray(im.resize((width, height), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    return out[..., None] if out.ndim == 2 else out

@@ -1,0 +1,156 @@
+"""A periodic spatial GAN: the output tiles exactly because every operation wraps around.
+
+Generator input is a grid of noise cells (PSGAN, Bergmann et al. 2017): local i.i.d. noise,
+a global code shared by the grid (random noise plus a learned code per exemplar), and sine
+planes whose wave vectors the global code chooses. The network has two ways to run the
+same weights:
+- `circular=True`: every conv pads by wrapping, so the output is periodic with the grid.
+  Training uses this on small grids.
+- `circular=False`: no padding at all ("valid"); the caller passes a wrapped window of a
+  larger grid with a halo (`halo_cells`) and gets exactly the pixels of the window. This is
+  how large textures are made in chunks that equal the whole-frame result.
+"""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.parametrizations import spectral_norm
+
+
+class ConvBlock(nn.Module):
+    """3×3 conv without padding, BatchNorm, LeakyReLU: padding is the caller's business."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, bias=False)
+        self.norm = nn.BatchNorm2d(c_out)
+
+    def forward(self, x):
+        return F.leaky_relu(self.norm(self.conv(x)), 0.2)
+
+
+def wrap_pad(x, n=1):
+    return F.pad(x, (n, n, n, n), mode="circular")
+
+
+def upsample(x, circular):
+    """Bilinear 2×: wrap-padded when circular, else it loses one border pixel per side."""
+    if circular:
+        return F.interpolate(wrap_pad(x), scale_factor=2, mode="bilinear", align_corners=False)[..., 2:-2, 2:-2]
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)[..., 1:-1, 1:-1]
+
+
+class TileGenerator(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        code_dim = cfg.global_dim + cfg.texture_dim
+        self.texture_codes = nn.Parameter(torch.randn(cfg.textures, cfg.texture_dim))
+        self.waves = nn.Sequential(nn.Linear(code_dim, 64), nn.ReLU(), nn.Linear(64, 2 * cfg.periodic_dim))
+        self.plan = []  # "up" or "conv", in order
+        blocks = []
+        c = cfg.local_dim + code_dim + cfg.periodic_dim
+        for level, (width, n) in enumerate(zip(cfg.widths, cfg.convs)):
+            if level:
+                self.plan.append("up")
+            for _ in range(n):
+                blocks.append(ConvBlock(c, width))
+                self.plan.append("conv")
+                c = width
+        self.blocks = nn.ModuleList(blocks)
+        self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)  # sub-pixel conv: the last 2×
+
+    # ---- noise -------------------------------------------------------------------------
+    def sample_noise(self, batch, rows, cols, generator, texture_ids):
+        """Random inputs for `rows × cols` cells, drawn on the CPU so a seed means the same
+        texture on every device."""
+        cfg = self.cfg
+        return {
+            "local": torch.randn(batch, cfg.local_dim, rows, cols, generator=generator),
+            "global": torch.randn(batch, cfg.global_dim, generator=generator),
+            "phase": torch.rand(batch, cfg.periodic_dim, generator=generator) * 2 * math.pi,
+            "texture": torch.as_tensor(texture_ids, dtype=torch.long).reshape(batch),
+        }
+
+    def grid_input(self, noise):
+        """Assemble the cell grid: local noise, broadcast codes, sine planes.
+
+        Wave numbers are snapped to whole periods of the grid, so the planes wrap as exactly
+        as everything else (straight-through: the snap passes gradients unchanged).
+        """
+        local = noise["local"]
+        b, _, rows, cols = local.shape
+        device = local.device
+        code = torch.cat([noise["global"].to(device), self.texture_codes[noise["texture"].to(device)]], 1)
+        k = math.pi * torch.tanh(self.waves(code)).view(b, -1, 2)          # (B, P, 2) rad/cell
+        period = torch.tensor([rows, cols], dtype=k.dtype, device=device)
+        snapped = torch.round(k * period / (2 * math.pi)) * 2 * math.pi / period
+        k = k + (snapped - k).detach()
+        y = torch.arange(rows, dtype=k.dtype, device=device).view(1, 1, rows, 1)
+        x = torch.arange(cols, dtype=k.dtype, device=device).view(1, 1, 1, cols)
+        phase = noise["phase"].to(device)[..., None, None]
+        planes = torch.sin(k[..., 0, None, None] * y + k[..., 1, None, None] * x + phase)  # (B, P, R, C)
+        codes = code[..., None, None].expand(-1, -1, rows, cols)
+        return torch.cat([local, codes, planes], 1)                          # (B, C0, R, C)
+
+    # ---- synthesis ---------------------------------------------------------------------
+    def synthesize(self, grid, circular=True):
+        """Cell grid (B, C0, R, C) → image (B, channels, R·s, C·s) in [-1, 1] when circular;
+        in valid mode the image shrinks by the halo (see `valid_span`)."""
+        x = grid
+        blocks = iter(self.blocks)
+        for step in self.plan:
+            if step == "up":
+                x = upsample(x, circular)
+            else:
+                x = next(blocks)(wrap_pad(x) if circular else x)
+        x = self.to_pixels(wrap_pad(x) if circular else x)
+        return torch.tanh(F.pixel_shuffle(x, 2))
+
+    def forward(self, noise):
+        return self.synthesize(self.grid_input(noise), circular=True)
+
+    def valid_span(self, halo):
+        """Where a valid-mode run on a window with `halo` extra cells each side lands, in
+        output pixels: (first pixel relative to the window's first real cell, pixels beyond
+        the real cells' own). Each conv eats a pixel per side, each upsampling one more."""
+        start, extra = -halo, 2 * halo
+        for step in self.plan + ["conv", "shuffle"]:
+            if step == "conv":
+                start, extra = start + 1, extra - 2
+            elif step == "up":
+                start, extra = 2 * start + 1, 2 * extra - 2
+            else:
+                start, extra = 2 * start, 2 * extra
+        return start, extra
+
+    def halo_cells(self):
+        """The smallest halo whose valid-mode output still covers the window."""
+        halo = 0
+        while True:
+            start, extra = self.valid_span(halo)
+            if start <= 0 and start + extra >= 0:
+                return halo
+            halo += 1
+
+
+class PatchDiscriminator(nn.Module):
+    """Fully convolutional, spectrally normalised: one real/fake logit per ~80-px patch,
+    one logit map per exemplar (the one a sample claims to be is read)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        layers = []
+        c = cfg.channels
+        for width in cfg.d_widths:
+            layers += [spectral_norm(nn.Conv2d(c, width, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+            c = width
+        layers.append(spectral_norm(nn.Conv2d(c, cfg.textures, 3, padding=1)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, images, texture_ids):
+        logits = self.net(images)                                           # (B, T, h, w)
+        index = texture_ids.to(images.device).view(-1, 1, 1, 1).expand(-1, 1, *logits.shape[2:])
+        return logits.gather(1, index)[:, 0]                                # (B, h, w)

@@ -1,0 +1,69 @@
+"""Progress for people (a bar with ETA on stderr) and for programs (JSON lines on stdout)."""
+
+import json
+import sys
+import time
+
+
+def _clock(seconds) -> str:
+    seconds = int(max(0, seconds))
+    h, rem = divmod(seconds, 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60:02d}:{rem % 60:02d}"
+
+
+class BarProgress:
+    """`[#####-----]  120/2000   6%  d 1.23 g 0.87  3.1 step/s  ETA 10:05`, redrawn in place
+    on a terminal, or as a line every ~10 s when stderr is a file."""
+
+    def __init__(self, stream=None, width=28):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self._last_line = 0.0
+
+    def start(self, step, total):
+        self._write(f"training: step {step} of {total}\n")
+
+    def update(self, step, total, losses, steps_per_s, eta_s, sample):
+        now = time.monotonic()
+        if not self.tty and now - self._last_line < 10 and step < total:
+            return
+        self._last_line = now
+        filled = int(self.width * step / max(total, 1))
+        loss_text = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+        line = (f"[{'#' * filled}{'-' * (self.width - filled)}] {step:>6}/{total} "
+                f"{100 * step / max(total, 1):3.0f}%  {loss_text}  {steps_per_s:.2f} step/s  ETA {_clock(eta_s)}")
+        self._write(("\r" + line) if self.tty else line + "\n")
+
+    def event(self, kind, **fields):
+        if self.tty:
+            self._write("\n")
+        text = {"checkpoint": "checkpoint written: {model}", "done": "done: {model}",
+                "stopped": "stopped at step {step}; resume with --resume: {model}"}.get(kind)
+        if text and kind != "checkpoint":
+            self._write(text.format(**fields) + "\n")
+
+    def _write(self, text):
+        self.stream.write(text)
+        self.stream.flush()
+
+
+class JsonProgress:
+    """One JSON object per line, flushed at once: the Blender panel reads these."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+
+    def start(self, step, total):
+        self.event("start", step=step, total=total)
+
+    def update(self, step, total, losses, steps_per_s, eta_s, sample):
+        self.event("progress", step=step, total=total, losses=losses,
+                   steps_per_s=round(steps_per_s, 4), eta_s=round(eta_s, 1), sample=sample)
+
+    def event(self, kind, **fields):
+        self.stream.write(json.dumps({"event": kind, **fields}) + "\n")
+        self.stream.flush()
+
+
+REPORTERS = {"bar": BarProgress, "json": JsonProgress}
