@@ -104,6 +104,71 @@ def training_rows(exemplar, steps=30):
     return lines
 
 
+CURVE_PHOTOS = ("bricks", "stone", "gravel", "ground", "wood", "tiles", "metal", "grass")
+
+
+def curve_rows(photos, budgets, every_s, parallel=2):
+    """Quality-versus-time curves: one child process per (photo, arch), `parallel` at once,
+    each on one thread. Returns the table lines and the results (for the plot and sheet)."""
+    jobs = [(photo, arch, budget) for photo in photos for arch, budget in budgets.items()]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out_dir = ROOT / "bench" / "outputs"
+    running, results = [], []
+    while jobs or running:
+        while jobs and len(running) < parallel:
+            photo, arch, budget = jobs.pop(0)
+            cmd = [sys.executable, str(ROOT / "scripts" / "benchlib" / "curves.py"),
+                   str(ROOT / "bench" / "photos" / f"{photo}.png"), arch, str(budget), str(every_s), str(out_dir)]
+            running.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env))
+        time.sleep(2)
+        for proc in [p for p in running if p.poll() is not None]:
+            running.remove(proc)
+            results.append(json.loads(proc.stdout.read().strip().splitlines()[-1]))
+    results.sort(key=lambda r: (r["photo"], r["arch"]))
+    (ROOT / "bench" / "curves.json").write_text(json.dumps(results, indent=1))
+    lines = ["## Training curves", "",
+             f"Each model trains on the photo's top-left 256² only, one CPU thread, for the budget in "
+             f"seconds of training (evaluation excluded); every {every_s:.0f} s two 512² outputs are "
+             "scored: held-out SWD against the unseen bottom-right quadrant (lower is better), seam "
+             "(1.0 = none) and copying (share of 16² patches copied verbatim). Final row per run also "
+             "gives the two-sample judge's accuracy on the last output (0.5 = indistinguishable). "
+             "Plot: `bench/curves.png`; raw points: `bench/curves.json`.", "",
+             "| photo | arch | steps | steps/s | held-out SWD first → last | best | seam | copying | two-sample |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        p = r["points"]
+        lines.append(f"| {r['photo']} | {r['arch']} | {p[-1]['step']} | {r['steps_per_s']:.2f} | "
+                     f"{p[0]['held_swd']:.0f} → {p[-1]['held_swd']:.0f} | {min(q['held_swd'] for q in p):.0f} | "
+                     f"{p[-1]['seam']:.2f} | {p[-1]['copying']:.1%} | {r['two_sample']:.2f} |")
+    plot_curves(results, ROOT / "bench" / "curves.png")
+    return lines, results
+
+
+def plot_curves(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    photos = sorted({r["photo"] for r in results})
+    cols = 4
+    rows = -(-len(photos) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax, photo in zip(axes.flat, photos):
+        for r in (r for r in results if r["photo"] == photo):
+            ax.plot([p["seconds"] / 60 for p in r["points"]], [p["held_swd"] for p in r["points"]],
+                    marker="o", label=r["arch"])
+        ax.set_title(photo)
+        ax.set_xlabel("training minutes (1 thread)")
+        ax.set_ylabel("held-out SWD")
+        ax.legend()
+    for ax in list(axes.flat)[len(photos):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
 def write_section(title, lines):
     """Replace (or append) one `## title` section of RESULTS.md, keeping the others."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -117,9 +182,13 @@ def write_section(title, lines):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="generation,training")
+    p.add_argument("--only", default="generation,training,curves,peers")
     p.add_argument("--models", default="bricks,gravel,wood,tiles")
     p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
+    p.add_argument("--photos", default=",".join(CURVE_PHOTOS))
+    p.add_argument("--tile-minutes", type=float, default=10.0)
+    p.add_argument("--dcgan-minutes", type=float, default=3.0)
+    p.add_argument("--every", type=float, default=60.0, help="seconds of training between evaluations")
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -131,6 +200,10 @@ def main():
         write_section(lines[0][3:], lines)
     if "training" in parts:
         lines = training_rows(args.exemplar)
+        write_section(lines[0][3:], lines)
+    if "curves" in parts:
+        budgets = {"tile": args.tile_minutes * 60, "dcgan": args.dcgan_minutes * 60}
+        lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
     print(f"wrote {RESULTS}")
 

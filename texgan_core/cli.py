@@ -59,6 +59,16 @@ def build_parser():
     i.add_argument("model")
     i.add_argument("--json", action="store_true")
 
+    e = sub.add_parser("eval", help="measure a model's textures against an exemplar")
+    e.add_argument("model")
+    e.add_argument("exemplar")
+    e.add_argument("--held", default=None, help="an unseen image of the same material: adds held-out "
+                                                 "SWD and the two-sample test")
+    e.add_argument("--size", type=int, default=512, help="output size scored, default 512")
+    e.add_argument("--seeds", type=int, default=3, help="how many outputs, default 3")
+    e.add_argument("--device", default="auto")
+    e.add_argument("--json", action="store_true")
+
     sub.add_parser("models", help="list the bundled models")
     s = sub.add_parser("serve", help="generation worker speaking JSON lines (used by Blender)")
     s.add_argument("rest", nargs=argparse.REMAINDER)
@@ -141,6 +151,37 @@ def cmd_info(args):
     return 0
 
 
+def cmd_eval(args):
+    from . import load_model
+    from .evaluate import evaluate, format_table
+    from .images import load_image
+
+    model = load_model(args.model, device=args.device)
+    model.check_size(args.size, args.size)
+    if args.seeds < 1:
+        raise TexganError(f"--seeds must be at least 1, not {args.seeds}")
+    channels = model.config.channels
+
+    def as_model_channels(image):
+        image = image[..., :3] if image.shape[-1] == 4 else image
+        if channels == 1 and image.shape[-1] == 3:
+            return image.mean(-1, keepdims=True)
+        if channels >= 3 and image.shape[-1] == 1:
+            return image.repeat(3, -1)
+        return image
+
+    exemplar = as_model_channels(load_image(args.exemplar))
+    held = as_model_channels(load_image(args.held)) if args.held else None
+    generate = lambda w, h, seed: model.generate(w, h, seed=seed)[..., :3]  # noqa: E731
+    result = evaluate(generate, exemplar, held, seeds=tuple(range(args.seeds)), size=args.size)
+    if args.json:
+        finite = {k: None if isinstance(v, float) and v != v else v for k, v in result.items()}
+        print(json.dumps(finite, indent=2))  # NaN (diversity of one seed) is no JSON
+    else:
+        print(format_table({Path(str(model.path)).stem: result}))
+    return 0
+
+
 def cmd_models(args):
     from .catalog import list_models
     from .fileformat import read_info
@@ -157,8 +198,8 @@ def cmd_serve(args):
     return serve_main(args.rest)
 
 
-COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "models": cmd_models,
-            "serve": cmd_serve}
+COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "eval": cmd_eval,
+            "models": cmd_models, "serve": cmd_serve}
 
 
 def main(argv=None) -> int:

@@ -77,8 +77,8 @@ class Trainer:
             tc = replace(TrainConfig(**{k: tuple(v) if isinstance(v, list) else v
                                         for k, v in meta["train_config"].items()}), steps=tc.steps)
             self.model_config = model_config_from_dict(meta["model_config"])
-        if arch == "dcgan" and not resumed:
-            tc = replace(tc, crop=DCGANConfig.size)
+        if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only
+            tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0)
         self.tc = tc
         self.exemplar_names = [Path(p).stem for p in exemplars]
         self.exemplars, channels = load_exemplars(exemplars, tc.crop)

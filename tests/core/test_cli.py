@@ -110,3 +110,19 @@ def test_json_progress_reports_errors_as_events(small):
     r = texgan("train", small / "nope.png", "--out", small / "m.texgan", "--progress", "json")
     assert r.returncode == 2
     assert json.loads(r.stdout.splitlines()[-1])["event"] == "error"
+
+
+def test_eval_prints_the_metrics_for_a_model(exemplar, tiny_model, tmp_path):
+    from texgan_core.images import load_image, save_png
+
+    photo = load_image(exemplar)
+    save_png(tmp_path / "ex.png", photo[:128, :128])
+    save_png(tmp_path / "held.png", photo[32:160, 32:160])
+    r = texgan("eval", tiny_model[0], tmp_path / "ex.png", "--held", tmp_path / "held.png", "--size", "128",
+               "--seeds", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    scores = json.loads(r.stdout)
+    assert {"swd", "held_swd", "two_sample", "seam", "copying", "diversity"} <= scores.keys()
+    assert 0.8 < scores["seam"] < 1.25 and scores["diversity"] > 0
+    r = texgan("eval", tiny_model[0], tmp_path / "ex.png", "--size", "128", "--seeds", "1")
+    assert r.returncode == 0 and "SWD" in r.stdout and "seam" in r.stdout

@@ -42,6 +42,16 @@ def upsample(x, circular):
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)[..., 1:-1, 1:-1]
 
 
+def _icnr_(conv, scale=2):
+    """Start the sub-pixel conv as a nearest-neighbour upsampler (Aitken et al. 2017): the
+    four sub-pixels share weights, so training does not begin from a checkerboard."""
+    with torch.no_grad():
+        out = conv.out_channels // (scale * scale)
+        base = conv.weight[:out].clone()
+        conv.weight.copy_(base.repeat_interleave(scale * scale, 0))
+        conv.bias.copy_(conv.bias[:out].clone().repeat_interleave(scale * scale))
+
+
 class TileGenerator(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -61,6 +71,7 @@ class TileGenerator(nn.Module):
                 c = width
         self.blocks = nn.ModuleList(blocks)
         self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)  # sub-pixel conv: the last 2×
+        _icnr_(self.to_pixels)
 
     # ---- noise -------------------------------------------------------------------------
     def sample_noise(self, batch, rows, cols, generator, texture_ids):

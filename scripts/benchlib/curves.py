@@ -1,0 +1,70 @@
+"""Quality against wall-clock time while training on one photo's exemplar quadrant.
+
+Training time and evaluation time are kept apart: the budget counts training only, and
+each evaluation (512² outputs scored by held-out SWD, seam and copying) pauses the clock.
+Run one curve per process with one thread (`OMP_NUM_THREADS=1`) so two can share 2 cores.
+"""
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from texgan_core.config import TrainConfig  # noqa: E402
+from texgan_core.generate import TextureModel  # noqa: E402
+from texgan_core.images import load_image, save_png  # noqa: E402
+from texgan_core.metrics import copying, held_out_swd, seam, split_quadrants  # noqa: E402
+from texgan_core.train import Trainer  # noqa: E402
+from texgan_core.twosample import two_sample_accuracy  # noqa: E402
+
+
+def score_outputs(outputs, quadrants) -> dict:
+    held = quadrants["held"]
+    return {"held_swd": float(np.mean([held_out_swd(o, held) for o in outputs])),
+            "seam": float(np.mean([seam(o)["seam"] for o in outputs])),
+            "copying": float(np.mean([copying(o, quadrants["exemplar"]) for o in outputs]))}
+
+
+def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1)) -> dict:
+    """Train `arch` on the photo's top-left quadrant for `budget_s` seconds of training,
+    scoring every `every_s`; returns the curve and writes the final output PNG."""
+    photo_path, out_dir = Path(photo_path), Path(out_dir)
+    quadrants = split_quadrants(load_image(photo_path)[..., :3])
+    with tempfile.TemporaryDirectory() as tmp:
+        exemplar = Path(tmp) / f"{photo_path.stem}.png"
+        save_png(exemplar, quadrants["exemplar"])
+        tc = TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9)
+        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu")
+        points, trained, next_eval = [], 0.0, every_s
+
+        def outputs():
+            trainer._recalibrate_ema()
+            model = TextureModel(trainer.G_ema, trainer.model_config, {}, trainer.device)
+            return [model.generate(size, size, seed=s) for s in seeds]
+
+        while trained < budget_s:
+            t0 = time.perf_counter()
+            trainer.train_step()
+            trained += time.perf_counter() - t0
+            if trained >= next_eval or trained >= budget_s:
+                next_eval += every_s
+                images = outputs()
+                points.append({"seconds": round(trained, 1), "step": trainer.step, **score_outputs(images, quadrants)})
+                print(json.dumps({"photo": photo_path.stem, "arch": arch, **points[-1]}), file=sys.stderr, flush=True)
+    final = images[0]
+    out_path = out_dir / f"{photo_path.stem}_{arch}.png"
+    save_png(out_path, final)
+    judge = two_sample_accuracy(quadrants["held"], final, seed=0)
+    return {"photo": photo_path.stem, "arch": arch, "points": points, "output": str(out_path),
+            "two_sample": judge, "steps_per_s": trainer.step / max(trained, 1e-9)}
+
+
+if __name__ == "__main__":
+    photo, arch, budget, every, out = sys.argv[1:6]
+    print(json.dumps(run_curve(photo, arch, float(budget), float(every), out)))
