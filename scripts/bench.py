@@ -1,9 +1,16 @@
-"""Speed and memory of generation and training, written to bench/RESULTS.md.
+"""The benchmark: one run, one report (bench/RESULTS.md, plots and a contact sheet).
 
-    python3 scripts/bench.py            # all parts
-    python3 scripts/bench.py --only generation
+    python3 scripts/bench.py                      # everything, about 1-1.5 hours on 2 cores
+    python3 scripts/bench.py --only generation    # parts: generation, training, peers, curves, report
 
-Each generation size runs in a fresh process, so its peak memory is its own.
+- generation: time, peak memory and GFLOP/s at 512²-4096² for the bundled models; each size
+  runs in a fresh process, so its peak memory is its own.
+- training: seconds per step of the default recipes.
+- peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
+  exemplar quadrant, scored (scripts/bench_peers.py).
+- curves: held-out quality against CPU time while training tile and dcgan models.
+- report: the headline table and bench/contact_sheet.png from the last two parts' JSON.
+Needs matplotlib for the curve plot (`pip install matplotlib`); nothing else beyond the package.
 """
 
 import argparse
@@ -18,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SIZES = (512, 1024, 2048, 4096)
 
@@ -127,8 +135,8 @@ def curve_rows(photos, budgets, every_s, parallel=2):
     results.sort(key=lambda r: (r["photo"], r["arch"]))
     (ROOT / "bench" / "curves.json").write_text(json.dumps(results, indent=1))
     lines = ["## Training curves", "",
-             f"Each model trains on the photo's top-left 256² only, one CPU thread, for the budget in "
-             f"seconds of training (evaluation excluded); every {every_s:.0f} s two 512² outputs are "
+             f"Each model trains on the photo's top-left 256² only, on one CPU thread, for a budget of "
+             f"CPU seconds spent training (evaluation excluded); every {every_s:.0f} s two 512² outputs are "
              "scored: held-out SWD against the unseen bottom-right quadrant (lower is better), seam "
              "(1.0 = none) and copying (share of 16² patches copied verbatim). Final row per run also "
              "gives the two-sample judge's accuracy on the last output (0.5 = indistinguishable). "
@@ -159,7 +167,7 @@ def plot_curves(results, path):
             ax.plot([p["seconds"] / 60 for p in r["points"]], [p["held_swd"] for p in r["points"]],
                     marker="o", label=r["arch"])
         ax.set_title(photo)
-        ax.set_xlabel("training minutes (1 thread)")
+        ax.set_xlabel("CPU minutes of training (1 thread)")
         ax.set_ylabel("held-out SWD")
         ax.legend()
     for ax in list(axes.flat)[len(photos):]:
@@ -167,6 +175,57 @@ def plot_curves(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def headline_lines():
+    """One row per photo: the photo's own references, the best peer, TexGAN and DCGAN, from
+    bench/peers/scores.json and bench/curves.json (so it can be rebuilt without rerunning)."""
+    peers = json.loads((ROOT / "bench" / "peers" / "scores.json").read_text())["rows"]
+    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    lines = ["## Headline: held-out SWD (lower is better) on photos the models never saw whole", "",
+             "Exemplar = the photo's top-left 256²; scored against its unseen bottom-right 256². "
+             "'real' = the photo's two other unseen quadrants (a genuinely new sample scores this). "
+             "TexGAN and DCGAN after their training budget (see Training curves); the two-sample "
+             "judge's accuracy in brackets (0.5 = cannot tell the output from the photo).", "",
+             "| photo | real | exemplar tiled | best peer | TexGAN tile | × best peer | seam | copying | DCGAN |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for photo in sorted({r["photo"] for r in curves}):
+        ref = {r["tool"]: r for r in peers if r["photo"] == photo}
+        tools = [r for t, r in ref.items() if t not in ("real", "exemplar", "naive") and "held_out_swd" in r]
+        best = min(tools, key=lambda r: r["held_out_swd"]) if tools else None
+        ours = {r["arch"]: r for r in curves if r["photo"] == photo}
+        tile, dcgan = ours.get("tile"), ours.get("dcgan")
+        t = tile["points"][-1] if tile else None
+        cells = [photo, f"{ref['real']['held_out_swd']:.0f}" if "real" in ref else "—",
+                 f"{ref['exemplar']['held_out_swd']:.0f}" if "exemplar" in ref else "—",
+                 f"{best['held_out_swd']:.0f} ({best['tool']})" if best else "—",
+                 f"{t['held_swd']:.0f} ({tile['two_sample']:.2f})" if t else "—",
+                 f"{t['held_swd'] / best['held_out_swd']:.2f}" if t and best else "—",
+                 f"{t['seam']:.2f}" if t else "—", f"{t['copying']:.0%}" if t else "—",
+                 f"{dcgan['points'][-1]['held_swd']:.0f} ({dcgan['two_sample']:.2f})" if dcgan else "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
+    """Each photo's row: the photo, the peers' outputs, TexGAN's and DCGAN's, all tiled 2×2."""
+    from benchlib.sheet import contact_sheet
+
+    from texgan_core.images import load_image
+
+    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    rows = []
+    for photo in sorted({r["photo"] for r in curves}):
+        items = [("photo (top-left 512²)", load_image(ROOT / "bench" / "photos" / f"{photo}.png")[:512, :512, :3])]
+        for tool in ("naive", "gimp_texturize", "gmic_matchpatch", "gmic_randomphase"):
+            p = ROOT / "bench" / "peers" / f"{photo}_{tool}.png"
+            if p.exists():
+                items.append((tool.replace("_", " "), load_image(p)[..., :3]))
+        for r in (r for r in curves if r["photo"] == photo):
+            label = f"TexGAN {r['arch']}\nSWD {r['points'][-1]['held_swd']:.0f}"
+            items.append((label, load_image(ROOT / "bench" / "outputs" / f"{photo}_{r['arch']}.png")[..., :3]))
+        rows.append((photo, items))
+    return contact_sheet(rows, path)
 
 
 def write_section(title, lines):
@@ -182,7 +241,7 @@ def write_section(title, lines):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="generation,training,curves,peers")
+    p.add_argument("--only", default="generation,training,peers,curves,report")
     p.add_argument("--models", default="bricks,gravel,wood,tiles")
     p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
     p.add_argument("--photos", default=",".join(CURVE_PHOTOS))
@@ -201,10 +260,18 @@ def main():
     if "training" in parts:
         lines = training_rows(args.exemplar)
         write_section(lines[0][3:], lines)
+    if "peers" in parts:
+        import bench_peers
+
+        bench_peers.main([])
     if "curves" in parts:
         budgets = {"tile": args.tile_minutes * 60, "dcgan": args.dcgan_minutes * 60}
         lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
+    if "report" in parts:
+        lines = headline_lines()
+        write_section(lines[0][3:], lines)
+        print(write_contact_sheet())
     print(f"wrote {RESULTS}")
 
 

@@ -68,12 +68,12 @@ class TextureModel:
         if not self.tiles:
             return _to_image(self.generator({**noise, "z": noise["z"].to(self.device)}))
         grid = self.generator.grid_input(_to(noise, self.device))     # (1, C0, rows, cols)
-        block = max(1, chunk // s)
-        if rows <= block and cols <= block:
-            return _to_image(self.generator.synthesize(grid, circular=True))
-        return self._chunked(grid, rows, cols, block)
+        return self._windows(grid, rows, cols, max(1, chunk // s))
 
-    def _chunked(self, grid, rows, cols, block):
+    def _windows(self, grid, rows, cols, block):
+        """Run the generator in valid mode on wrapped windows of the cell grid, one chunk of
+        at most block × block cells at a time. Wrapping the small grid once beats wrap-padding
+        every large feature map (measured: a seventh of the time went to those copies)."""
         s = self.stride
         halo = self.generator.halo_cells()
         start, _ = self.generator.valid_span(halo)

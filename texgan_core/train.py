@@ -20,6 +20,7 @@ import torch
 from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict
 from .devices import resolve_device
 from .errors import TexganError
+from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
 from .losses import colour_stats_loss, d_loss, g_loss, r1_penalty
 from .modelfile import load_state, save_model, save_state
@@ -103,6 +104,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=tc.lr_g, betas=tuple(tc.betas))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=tc.lr_d, betas=tuple(tc.betas))
         self.step, self.seconds = 0, 0.0
+        self._calibrated_at = None
         self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))]) for e in self.exemplars])
         if resumed:
             self._restore(*resumed)
@@ -167,10 +169,12 @@ class Trainer:
     @torch.no_grad()
     def _recalibrate_ema(self, batches=8):
         """Fresh BatchNorm statistics for the averaged weights: the live generator's running
-        statistics do not fit them, and the output goes dark (shared/MEASURED.md)."""
+        statistics do not fit them, and the output goes dark (shared/MEASURED.md).
+        Done once per step at most, however many outputs that step writes."""
         norms = [m for m in self.G_ema.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        if not norms:
+        if not norms or self._calibrated_at == self.step:
             return
+        self._calibrated_at = self.step
         rng = torch.Generator().manual_seed(12345)
         for m in norms:
             m.reset_running_stats()
@@ -237,8 +241,6 @@ class Trainer:
     # ---- outputs -----------------------------------------------------------------------
     def sample_images(self, seeds=(0, 1, 2, 3), size=None):
         """Images from the EMA generator, one per seed, cycling through the exemplars."""
-        from .generate import TextureModel
-
         self._recalibrate_ema()
         model = TextureModel(self.G_ema, self.model_config, {"textures": self.exemplar_names}, self.device)
         size = size or max(2 * self.tc.crop, model.stride)

@@ -11,8 +11,8 @@ packages that `ensure_installed()` installs; a peer whose tool is missing raises
   2003) in batch mode, "Tileable" on, overlap 100 px as in its dialog. Deterministic: the
   plug-in draws no random numbers, so `seed` is ignored.
 - gmic_matchpatch: G'MIC `syntexturize_matchpatch` (patch-match resynthesis) with default
-  parameters; it has no tileable option, so the result goes through `periodize_poisson`
-  (Moisan's periodic + smooth decomposition) to wrap.
+  parameters, on one thread (reproducible); it has no tileable option, so the result goes
+  through `periodize_poisson` (Moisan's periodic + smooth decomposition) to wrap.
 - gmic_randomphase: G'MIC `syntexturize` (random-phase noise, Galerne et al. 2011); a
   spectrum synthesis, periodic by construction.
 """
@@ -206,21 +206,28 @@ def run_naive(exemplar_path, out_path, size=512, seed=0) -> float:
     return time.perf_counter() - t0
 
 
-def _gmic(exemplar_path, out_path, size, seed, pipeline, tool) -> float:
+def _gmic(exemplar_path, out_path, size, seed, pipeline, tool, env=None) -> float:
     if shutil.which("gmic") is None:
         raise PeerUnavailable("gmic is not installed (Debian package gmic)")
     # `srand` seeds G'MIC's generator; `cut` clamps to 8-bit range before the PNG write.
     cmd = ["gmic", "-v", "-1", str(exemplar_path), "srand", str(int(seed)), *pipeline,
            "cut", "0,255", "output", str(out_path)]
-    seconds, log = _run(cmd, tool)
+    Path(out_path).unlink(missing_ok=True)  # a stale file must not pass for this run's output
+    seconds, log = _run(cmd, tool, env)
     _check_output(out_path, size, tool, log)
     return seconds
 
 
 def run_gmic_matchpatch(exemplar_path, out_path, size=512, seed=0) -> float:
-    """G'MIC patch-match resynthesis, made to wrap with periodize_poisson."""
+    """G'MIC patch-match resynthesis, made to wrap with periodize_poisson.
+
+    Run on one thread: its parallel patch-match passes race, so multi-threaded runs with
+    the same seed differ (held-out SWD 67–73 on gravel over three runs); on one thread
+    the output is the same every time.
+    """
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     return _gmic(exemplar_path, out_path, size, seed,
-                 ["syntexturize_matchpatch", f"{size},{size}", "periodize_poisson"], "gmic_matchpatch")
+                 ["syntexturize_matchpatch", f"{size},{size}", "periodize_poisson"], "gmic_matchpatch", env)
 
 
 def run_gmic_randomphase(exemplar_path, out_path, size=512, seed=0) -> float:
@@ -297,8 +304,7 @@ def run_gimp_texturize(exemplar_path, out_path, size=512, seed=0) -> float:
     (file-png-save-defaults RUN-NONINTERACTIVE new layer {_scheme_string(out_path)} "out")))
 """
     env = _gimp_env()
-    if out_path.exists():
-        out_path.unlink()
+    out_path.unlink(missing_ok=True)
     try:
         seconds, log = _run([_gimp_binary(), "-i", "-d", "-f", "--no-shm", "-b", script,
                              "-b", "(gimp-quit 0)"], "gimp_texturize", env)

@@ -1,0 +1,46 @@
+"""The benchmark's own pieces on tiny inputs: a curve point is scored, results sections
+are replaced rather than piled up, and FLOPs are counted from the layers."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench  # noqa: E402
+from benchlib import curves  # noqa: E402
+
+
+def test_a_short_curve_scores_every_point(tmp_path):
+    result = curves.run_curve(ROOT / "bench" / "photos" / "bricks.png", "tile", budget_s=1.0, every_s=0.5,
+                              out_dir=tmp_path, size=256, seeds=(0,))
+    points = result["points"]
+    assert len(points) >= 2 and points[-1]["step"] > points[0]["step"] >= 1
+    for p in points:
+        assert p["held_swd"] > 0 and 0 <= p["copying"] <= 1 and 0.8 < p["seam"] < 1.25
+    assert 0 <= result["two_sample"] <= 1 and Path(result["output"]).is_file()
+
+
+def test_results_sections_are_replaced_not_repeated(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "RESULTS.md")
+    bench.write_section("Speed", ["## Speed", "", "old"])
+    bench.write_section("Other", ["## Other", "", "kept"])
+    bench.write_section("Speed", ["## Speed", "", "new"])
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert text.count("## Speed") == 1 and "new" in text and "old" not in text and "kept" in text
+    assert "torch" in text.splitlines()[2]  # the machine header
+
+
+def test_flop_count_matches_the_layers(tiny_model):
+    import texgan_core
+    from texgan_core.flops import count_flops
+
+    model = texgan_core.load_model(tiny_model[0], device="cpu")
+    flops_64 = count_flops(model, 64, 64)
+    flops_128 = count_flops(model, 128, 128)
+    to_pixels = model.generator.to_pixels
+    assert flops_64 > 2 * 9 * to_pixels.in_channels * to_pixels.out_channels * 32 * 32
+    assert 3.0 < flops_128 / flops_64 < 4.5  # convolutions scale with the area (the halo adds a bit)
