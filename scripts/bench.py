@@ -242,7 +242,7 @@ def write_section(title, lines):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default="generation,training,peers,curves,report")
-    p.add_argument("--models", default="bricks,gravel,wood,tiles")
+    p.add_argument("--models", default="bricks,stone,wood")
     p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
     p.add_argument("--photos", default=",".join(CURVE_PHOTOS))
     p.add_argument("--tile-minutes", type=float, default=10.0)

@@ -19,7 +19,7 @@ def main(out=ROOT / "docs" / "tiled.png", size=384, seed=0):
     for entry in list_models():
         image = texgan_core.load_model(entry.path, device="cpu").generate(size, size, seed=seed)[..., :3]
         tiled = Image.fromarray((tile(image, 2, 2) * 255 + 0.5).astype(np.uint8)).resize((size, size), Image.BOX)
-        ImageDraw.Draw(tiled).text((8, 8), f"{entry.name} (2×2)", fill=(255, 255, 255),
+        ImageDraw.Draw(tiled).text((8, 8), f"{entry.name}, tiled 2x2", fill=(255, 255, 255),
                                    stroke_width=2, stroke_fill=(0, 0, 0))
         panels.append(np.asarray(tiled))
     gap = np.full((size, 8, 3), 255, np.uint8)

@@ -15,10 +15,12 @@ from benchlib import curves  # noqa: E402
 
 
 def test_a_short_curve_scores_every_point(tmp_path):
-    result = curves.run_curve(ROOT / "bench" / "photos" / "bricks.png", "tile", budget_s=1.0, every_s=0.5,
+    result = curves.run_curve(ROOT / "bench" / "photos" / "bricks.png", "tile", budget_s=1.0, every_s=1e-9,
                               out_dir=tmp_path, size=256, seeds=(0,))
     points = result["points"]
-    assert len(points) >= 2 and points[-1]["step"] > points[0]["step"] >= 1
+    assert [p["step"] for p in points] == list(range(1, len(points) + 1))  # every step scored
+    assert points[-1]["seconds"] >= 1.0  # the budget was spent, and not overrun:
+    assert all(p["seconds"] < 1.0 for p in points[:-1])
     for p in points:
         assert p["held_swd"] > 0 and 0 <= p["copying"] <= 1 and 0.8 < p["seam"] < 1.25
     assert 0 <= result["two_sample"] <= 1 and Path(result["output"]).is_file()

@@ -5,6 +5,15 @@ import tempfile
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename over `path`.
 
@@ -15,6 +24,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved file should not be private
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

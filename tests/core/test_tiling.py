@@ -52,7 +52,7 @@ def test_wrap_edge_is_as_smooth_as_the_interior(model):
         same_phase = diffs[s - 1::s][:-1]  # interior edges at the same position in a cell
         assert 0.8 < wrap / same_phase.mean() < 1.25
     # the same measure catches a photo crop that does not tile
-    from conftest import make_texture
+    from texgan_testutils import make_texture
 
     diffs = _edge_diffs(make_texture(128), 1)
     assert diffs[-1] / diffs[:-1].mean() > 1.25
@@ -89,7 +89,7 @@ def test_bad_sizes_are_refused_with_a_clear_message(model, width, height):
 
 
 def test_texture_selection_in_a_multi_exemplar_model(tmp_path):
-    from conftest import TINY, make_texture, save_rgb
+    from texgan_testutils import TINY, make_texture, save_rgb
     from texgan_core.config import TrainConfig
     from texgan_core.train import Trainer
 

@@ -12,6 +12,7 @@ same weights:
 """
 
 import math
+import warnings
 
 import torch
 import torch.nn as nn
@@ -58,7 +59,9 @@ class TileGenerator(nn.Module):
         self.cfg = cfg
         code_dim = cfg.global_dim + cfg.texture_dim
         self.texture_codes = nn.Parameter(torch.randn(cfg.textures, cfg.texture_dim))
-        self.waves = nn.Sequential(nn.Linear(code_dim, 64), nn.ReLU(), nn.Linear(64, 2 * cfg.periodic_dim))
+        with warnings.catch_warnings():  # periodic_dim 0 is allowed: an empty layer, no warning
+            warnings.filterwarnings("ignore", "Initializing zero-element tensors")
+            self.waves = nn.Sequential(nn.Linear(code_dim, 64), nn.ReLU(), nn.Linear(64, 2 * cfg.periodic_dim))
         self.plan = []  # "up" or "conv", in order
         blocks = []
         c = cfg.local_dim + code_dim + cfg.periodic_dim
