@@ -128,11 +128,5 @@ classes = (
 )
 
 
-def register():
-    for cls in classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(classes):
-        bpy.utils.unregister_class(cls)
+# registers in order, unregisters in reverse (Blender's own helper)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -70,11 +70,5 @@ def draw_preferences(layout, prefs):
 classes = (TexganPreferences,)
 
 
-def register():
-    for cls in classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(classes):
-        bpy.utils.unregister_class(cls)
+# registers in order, unregisters in reverse (Blender's own helper)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -153,7 +153,11 @@ def curve_rows(photos, budgets, every_s, parallel=2):
 
 
 def plot_curves(results, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("no matplotlib: curve plot skipped (pip install matplotlib)")
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
