@@ -94,6 +94,8 @@ def cmd_train(args):
             if value <= 0:
                 raise TexganError(f"--{field.replace('_', '-')} must be positive, not {value}")
             tc = replace(tc, **{field: value})
+    if args.resume and args.steps is None:
+        tc = replace(tc, steps=None)  # continue to the target the training began with
     if args.augment:
         tc = replace(tc, augment=True)
     if args.loss:

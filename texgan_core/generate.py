@@ -71,9 +71,19 @@ class TextureModel:
         rows, cols = height // s, width // s
         noise = self.generator.sample_noise(1, rows, cols, torch.Generator().manual_seed(int(seed)), [index])
         if not self.tiles:
-            return _to_image(self.generator({**noise, "z": noise["z"].to(self.device)}))
+            return self._mosaic(noise["z"], rows, cols, max(1, chunk // s))
         grid = self.generator.grid_input(_to(noise, self.device))     # (1, C0, rows, cols)
         return self._windows(grid, rows, cols, max(1, chunk // s))
+
+    def _mosaic(self, z, rows, cols, block):
+        """DCGAN: one independent 64² sample per cell (it cannot tile), a block of rows at a time."""
+        s = self.stride
+        out = np.empty((rows * s, cols * s, self.config.channels), np.float32)
+        for r0 in range(0, rows, block):
+            nr = min(block, rows - r0)
+            part = {"z": z[r0 * cols:(r0 + nr) * cols], "rows": nr, "cols": cols}
+            out[r0 * s:(r0 + nr) * s] = _to_image(self.generator(part))
+        return out
 
     def _windows(self, grid, rows, cols, block):
         """Run the generator in valid mode on wrapped windows of the cell grid, one chunk of

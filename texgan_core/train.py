@@ -75,8 +75,9 @@ class Trainer:
             resumed = load_state(self.state_file)
             meta = resumed[1]
             # the model and the recipe come from the checkpoint; only the length may change
-            tc = replace(TrainConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                        for k, v in meta["train_config"].items()}), steps=tc.steps)
+            # (steps=None: keep the length the training was started with)
+            saved = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["train_config"].items()})
+            tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
             self.model_config = model_config_from_dict(meta["model_config"])
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0)

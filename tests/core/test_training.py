@@ -96,6 +96,20 @@ def test_stop_file_stops_cleanly_with_a_checkpoint(exemplar, tmp_path):
     assert state_path(out).is_file() and texgan_core.load_model(out, device="cpu")
 
 
+def test_resume_without_steps_keeps_the_original_target(exemplar, tmp_path):
+    out, stop = tmp_path / "r.texgan", tmp_path / "stop"
+    stop.touch()  # stopped before its first step: a checkpoint at step 0
+    proc = _cli("train", exemplar, "--out", out, "--steps", 3, "--crop", 64, "--batch", 2,
+                "--progress", "json", "--stop-file", stop)
+    lines, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and json.loads(lines.splitlines()[-1])["step"] == 0, err
+    proc = _cli("train", exemplar, "--out", out, "--resume", "--progress", "json")
+    lines, err = proc.communicate(timeout=300)
+    events = [json.loads(line) for line in lines.splitlines()]
+    assert events[0] == {"event": "start", "step": 0, "total": 3}
+    assert events[-1]["event"] == "done" and events[-1]["step"] == 3
+
+
 def test_sigkill_at_any_moment_keeps_the_previous_checkpoint_loadable(exemplar, tmp_path):
     """Checkpoints are written every step; kill -9 lands during writes too."""
     out = tmp_path / "k.texgan"
@@ -122,6 +136,8 @@ def test_dcgan_baseline_trains_saves_and_generates_64px(exemplar, tmp_path):
     image = model.generate(64, 64, seed=1)
     assert image.shape == (64, 64, 3) and image.std() > 0
     assert np.array_equal(image, model.generate(64, 64, seed=1))
+    mosaic = model.generate(192, 128, seed=2)  # larger sizes: a mosaic of samples, made row by row
+    assert np.abs(mosaic - model.generate(192, 128, seed=2, chunk=64)).max() < 1e-4
     with pytest.raises(texgan_core.errors.TexganError):
         model.generate(100, 64)
 
