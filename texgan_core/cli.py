@@ -80,48 +80,53 @@ def build_parser():
     return p
 
 
-def cmd_train(args):
-    from dataclasses import replace
-
+def _train_config(args):
+    """The default recipe with the command line's changes. On --resume without --steps,
+    steps is None: the training continues to the target it began with."""
     from .config import TrainConfig
+
+    changes = {"seed": args.seed}
+    for field in ("steps", "crop", "batch", "checkpoint_every", "sample_every"):
+        value = getattr(args, field)
+        if value is not None and value <= 0:
+            raise TexganError(f"--{field.replace('_', '-')} must be positive, not {value}")
+        if value is not None:
+            changes[field] = value
+    if args.resume and args.steps is None:
+        changes["steps"] = None
+    if args.r1 is not None and args.r1 < 0:
+        raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
+    for field in ("loss", "r1"):
+        if getattr(args, field) is not None:
+            changes[field] = getattr(args, field)
+    return TrainConfig(augment=args.augment, **changes)
+
+
+def _model_overrides(args):
+    if args.periodic is None:
+        return {}
+    if args.periodic < 0 or args.arch != "tile":
+        raise TexganError("--periodic takes a count of zero or more, for --arch tile")
+    return {"periodic_dim": args.periodic}
+
+
+def cmd_train(args):
     from .progress import REPORTERS
     from .train import Trainer
 
-    tc = TrainConfig(seed=args.seed)
-    for field in ("steps", "crop", "batch", "checkpoint_every", "sample_every"):
-        value = getattr(args, field)
-        if value is not None:
-            if value <= 0:
-                raise TexganError(f"--{field.replace('_', '-')} must be positive, not {value}")
-            tc = replace(tc, **{field: value})
-    if args.resume and args.steps is None:
-        tc = replace(tc, steps=None)  # continue to the target the training began with
-    if args.augment:
-        tc = replace(tc, augment=True)
-    if args.loss:
-        tc = replace(tc, loss=args.loss)
-    if args.r1 is not None:
-        if args.r1 < 0:
-            raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
-        tc = replace(tc, r1=args.r1)
-    if not args.out.endswith(".texgan"):
-        raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
     reporter = REPORTERS[args.progress]()
     try:
-        overrides = {}
-        if args.periodic is not None:
-            if args.periodic < 0 or args.arch != "tile":
-                raise TexganError("--periodic takes a count of zero or more, for --arch tile")
-            overrides["periodic_dim"] = args.periodic
-        trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=tc, device=args.device,
-                          resume=args.resume, progress=reporter, stop_file=args.stop_file,
-                          model_overrides=overrides)
+        if not args.out.endswith(".texgan"):
+            raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
+        trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=_train_config(args),
+                          device=args.device, resume=args.resume, progress=reporter,
+                          stop_file=args.stop_file, model_overrides=_model_overrides(args))
         trainer.run()
     except TexganError as e:
         if args.progress == "json":
             reporter.event("error", message=str(e))
         raise
-    if isinstance(trainer.stop_reason, int):
+    if isinstance(trainer.stop_reason, int):  # a signal: the shell's convention, 128 + signal
         return 128 + trainer.stop_reason
     return 0
 
