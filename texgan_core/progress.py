@@ -38,9 +38,9 @@ class BarProgress:
     def event(self, kind, **fields):
         if self.tty:
             self._write("\n")
-        text = {"checkpoint": "checkpoint written: {model}", "done": "done: {model}",
+        text = {"done": "done: {model}",
                 "stopped": "stopped at step {step}; resume with --resume: {model}"}.get(kind)
-        if text and kind != "checkpoint":
+        if text:
             self._write(text.format(**fields) + "\n")
 
     def _write(self, text):
