@@ -30,16 +30,21 @@ def score_outputs(outputs, quadrants) -> dict:
             "copying": float(np.mean([copying(o, quadrants["exemplar"]) for o in outputs]))}
 
 
-def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1)) -> dict:
+def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1), recipe=None,
+              label=None) -> dict:
     """Train `arch` on the photo's top-left quadrant for `budget_s` seconds of training,
-    scoring every `every_s`; returns the curve and writes the final output PNG."""
+    scoring every `every_s`; returns the curve and writes the final output PNG.
+    `recipe`: {"train": {TrainConfig changes}, "model": {model config changes}}, to measure
+    a variant against the default; `label` names its output file instead of `arch`."""
+    recipe = recipe or {}
     photo_path, out_dir = Path(photo_path), Path(out_dir)
     quadrants = split_quadrants(load_image(photo_path)[..., :3])
     with tempfile.TemporaryDirectory() as tmp:
         exemplar = Path(tmp) / f"{photo_path.stem}.png"
         save_png(exemplar, quadrants["exemplar"])
-        tc = TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9)
-        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu")
+        tc = TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
+        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu",
+                          model_overrides=recipe.get("model"))
         points, trained, next_eval = [], 0.0, every_s
 
         def outputs():
@@ -55,13 +60,15 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
                 points.append({"seconds": round(trained, 1), "step": trainer.step, **score_outputs(images, quadrants)})
                 print(json.dumps({"photo": photo_path.stem, "arch": arch, **points[-1]}), file=sys.stderr, flush=True)
     final = images[0]
-    out_path = out_dir / f"{photo_path.stem}_{arch}.png"
+    out_path = out_dir / f"{photo_path.stem}_{label or arch}.png"
     save_png(out_path, final)
     judge = two_sample_accuracy(quadrants["held"], final, seed=0)
-    return {"photo": photo_path.stem, "arch": arch, "points": points, "output": str(out_path),
+    return {"photo": photo_path.stem, "arch": arch, "recipe": recipe, "points": points, "output": str(out_path),
             "two_sample": judge, "steps_per_s": trainer.step / max(trained, 1e-9)}
 
 
 if __name__ == "__main__":
     photo, arch, budget, every, out = sys.argv[1:6]
-    print(json.dumps(run_curve(photo, arch, float(budget), float(every), out)))
+    recipe = json.loads(sys.argv[6]) if len(sys.argv) > 6 else None
+    label = sys.argv[7] if len(sys.argv) > 7 else None
+    print(json.dumps(run_curve(photo, arch, float(budget), float(every), out, recipe=recipe, label=label)))
