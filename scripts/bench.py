@@ -237,7 +237,7 @@ def write_section(title, lines):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     sections = text.split("\n## ")
-    head, rest = sections[0], {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}
+    rest = {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}  # the old header is rewritten
     rest[title] = "\n".join(lines) + "\n"
     head = "# Benchmark results\n\n" + machine_header() + "\n"
     RESULTS.write_text(head + "\n" + "\n".join(v.rstrip() + "\n" for v in rest.values()))
