@@ -45,6 +45,13 @@ def build_parser():
                         "regular pattern, where they can imprint diagonal gratings")
     t.add_argument("--loss", choices=["nonsaturating", "hinge"], default=None, help="GAN loss (default non-saturating)")
     t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
+    t.add_argument("--diffaug", default=None, metavar="POLICY",
+                   help="DiffAugment of the discriminator's inputs: comma-separated color, translation, "
+                        "cutout; '' for none (default: the recipe's)")
+    t.add_argument("--d-scales", type=int, default=None,
+                   help="discriminators on the crop pooled 1×, 2×, 4×... (default: the recipe's)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="CPU threads for torch (default: all cores); 1 when the machine is busy")
     t.add_argument("--checkpoint-every", type=int, default=None)
     t.add_argument("--sample-every", type=int, default=None)
     t.add_argument("--stop-file", default=None, help="stop (keeping a checkpoint) when this file appears")
@@ -96,18 +103,22 @@ def _train_config(args):
         changes["steps"] = None
     if args.r1 is not None and args.r1 < 0:
         raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
-    for field in ("loss", "r1"):
+    for field in ("loss", "r1", "diffaug"):
         if getattr(args, field) is not None:
             changes[field] = getattr(args, field)
     return TrainConfig(augment=args.augment, **changes)
 
 
 def _model_overrides(args):
-    if args.periodic is None:
-        return {}
-    if args.periodic < 0 or args.arch != "tile":
-        raise TexganError("--periodic takes a count of zero or more, for --arch tile")
-    return {"periodic_dim": args.periodic}
+    overrides = {}
+    for option, field, least in (("periodic", "periodic_dim", 0), ("d_scales", "d_scales", 1)):
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if value < least or args.arch != "tile":
+            raise TexganError(f"--{option.replace('_', '-')} takes a count of {least} or more, for --arch tile")
+        overrides[field] = value
+    return overrides
 
 
 def cmd_train(args):
@@ -116,6 +127,12 @@ def cmd_train(args):
 
     reporter = REPORTERS[args.progress]()
     try:
+        if args.threads is not None:
+            if args.threads < 1:
+                raise TexganError(f"--threads must be positive, not {args.threads}")
+            import torch
+
+            torch.set_num_threads(args.threads)
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=_train_config(args),

@@ -23,6 +23,7 @@ class TileConfig:
     # Discriminator widths: one 4×4 stride-2 conv each, then a 3×3 conv to one logit map
     # per texture. Four halvings see about 80 px: a stone or a brick, not the whole crop.
     d_widths: tuple = (32, 64, 128, 128)
+    d_scales: int = 1               # discriminators on the crop pooled 1×, 2×, 4×...
 
     @property
     def stride(self) -> int:
@@ -57,6 +58,9 @@ class TrainConfig:
     ema_decay: float = 0.995
     augment: bool = False           # flips and 90° turns: many textures are not isotropic
     stats_weight: float = 10.0      # colour mean/std matching: keeps tint and contrast right
+    patch_weight: float = 0.0       # patch-distribution (sliced Wasserstein) loss, see patchloss.py
+    patch_levels: int = 4
+    diffaug: str = ""               # DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
     seed: int = 0
     checkpoint_every: int = 250
     sample_every: int = 100

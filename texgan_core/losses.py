@@ -4,14 +4,28 @@ import torch
 import torch.nn.functional as F
 
 
+def _maps(logits):
+    """A discriminator gives one logit map or a list of them (one a scale)."""
+    return logits if isinstance(logits, (list, tuple)) else [logits]
+
+
 def d_loss(real_logits, fake_logits, kind="nonsaturating"):
+    """Summed over the discriminator's scales, each scale's logits averaged."""
+    return sum(_d_loss(r, f, kind) for r, f in zip(_maps(real_logits), _maps(fake_logits)))
+
+
+def g_loss(fake_logits, kind="nonsaturating"):
+    return sum(_g_loss(f, kind) for f in _maps(fake_logits))
+
+
+def _d_loss(real_logits, fake_logits, kind):
     if kind == "hinge":
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
     # -log σ(D(x)) - log(1 - σ(D(G(z)))): the minimax objective, in softplus form
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
-def g_loss(fake_logits, kind="nonsaturating"):
+def _g_loss(fake_logits, kind):
     if kind == "hinge":
         return -fake_logits.mean()
     # the non-saturating generator loss: -log σ(D(G(z)))
@@ -20,7 +34,7 @@ def g_loss(fake_logits, kind="nonsaturating"):
 
 def r1_penalty(real_logits, real_images):
     """‖∇D(x)‖² on real data (Mescheder et al. 2018): keeps D smooth where the data is."""
-    (grad,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
+    (grad,) = torch.autograd.grad(sum(m.sum() for m in _maps(real_logits)), real_images, create_graph=True)
     return grad.pow(2).flatten(1).sum(1).mean()
 
 

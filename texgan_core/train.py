@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .augment import diff_augment, parse_policy
 from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict
 from .devices import resolve_device
 from .errors import TexganError
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
 from .losses import colour_stats_loss, d_loss, g_loss, r1_penalty
+from .patchloss import PatchSWDLoss
 from .modelfile import load_state, save_model, save_state
 from .nets import build_discriminator, build_generator
 
@@ -82,6 +84,10 @@ class Trainer:
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0)
         self.tc = tc
+        try:
+            self.augment_policy = parse_policy(tc.diffaug)
+        except ValueError as err:
+            raise TexganError(str(err)) from None
         self.exemplar_names = [Path(p).stem for p in exemplars]
         self.exemplars, channels = load_exemplars(exemplars, tc.crop)
         if not resumed:
@@ -106,6 +112,7 @@ class Trainer:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=tc.lr_d, betas=tuple(tc.betas))
         self.step, self.seconds = 0, 0.0
         self._calibrated_at = None
+        self.patch_loss = PatchSWDLoss(self.exemplars, tc.patch_levels) if tc.patch_weight > 0 else None
         self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))]) for e in self.exemplars])
         if resumed:
             self._restore(*resumed)
@@ -140,9 +147,10 @@ class Trainer:
         real, ids = self._crops(tc.batch)
         with torch.no_grad():
             fake = self.G(self._noise(self.G, ids))
+        real = self._augment(real)
         real.requires_grad_(tc.r1 > 0)
         real_logits = self.D(real, ids)
-        loss_d = d_loss(real_logits, self.D(fake, ids), tc.loss)
+        loss_d = d_loss(real_logits, self.D(self._augment(fake), ids), tc.loss)
         if tc.r1 > 0:
             loss_d = loss_d + 0.5 * tc.r1 * r1_penalty(real_logits, real)
         self.opt_d.zero_grad(set_to_none=True)
@@ -150,16 +158,21 @@ class Trainer:
         self.opt_d.step()
 
         fake = self.G(self._noise(self.G, ids))
-        loss_adv = g_loss(self.D(fake, ids), tc.loss)
+        loss_adv = g_loss(self.D(self._augment(fake), ids), tc.loss)
         targets = self._targets.to(self.device)[ids]
         loss_stats = colour_stats_loss(fake, targets[:, 0], targets[:, 1])
         loss_g = loss_adv + tc.stats_weight * loss_stats
+        if self.patch_loss is not None:
+            loss_g = loss_g + tc.patch_weight * self.patch_loss(fake, ids, self.rng)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         self._update_ema()
         self.step += 1
         return {"d": loss_d.detach().item(), "g": loss_adv.detach().item(), "stats": loss_stats.detach().item()}
+
+    def _augment(self, images):
+        return diff_augment(images, self.augment_policy, self.rng) if self.augment_policy else images
 
     @torch.no_grad()
     def _update_ema(self):

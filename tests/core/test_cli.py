@@ -53,6 +53,15 @@ def test_train_without_periodic_planes(exemplar, tmp_path):
     assert info["config"]["periodic_dim"] == 0
 
 
+def test_train_with_augmentation_two_scales_and_one_thread(exemplar, tmp_path):
+    r = texgan("train", exemplar, "--out", tmp_path / "a.texgan", "--steps", 1, "--crop", 64, "--batch", 2,
+               "--diffaug", "color,cutout", "--d-scales", 2, "--threads", 1)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(texgan("info", tmp_path / "a.texgan", "--json").stdout)
+    assert info["config"]["d_scales"] == 2
+    assert info["training"]["recipe"]["diffaug"] == "color,cutout"
+
+
 def test_bundled_models_are_listed_and_generate_by_name(tmp_path):
     r = texgan("models")
     names = [line.split()[0] for line in r.stdout.splitlines()]
@@ -87,6 +96,10 @@ BAD = {
     "garbled size": ["generate", "bricks", "--size", "big", "--out", "{d}/o.png"],
     "zero steps": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--steps", "0"],
     "resume with nothing to resume": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--resume"],
+    "unknown augmentation": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--diffaug", "blur"],
+    "zero threads": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--threads", "0"],
+    "zero discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
+                                  "--d-scales", "0"],
 }
 
 
@@ -97,7 +110,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "corrupt model": "not a TexGAN model", "corrupt model info": "not a TexGAN model",
             "zero size": "positive", "negative size": "", "absurd size": "too large",
             "size not a multiple of the stride": "multiple", "garbled size": "1024x1024",
-            "zero steps": "positive", "resume with nothing to resume": "nothing to resume"}
+            "zero steps": "positive", "resume with nothing to resume": "nothing to resume",
+            "unknown augmentation": "blur", "zero threads": "positive", "zero discriminator scales": "1 or more"}
 
 
 @pytest.mark.parametrize("case", BAD)

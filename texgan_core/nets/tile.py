@@ -152,19 +152,33 @@ class TileGenerator(nn.Module):
 
 class PatchDiscriminator(nn.Module):
     """Fully convolutional, spectrally normalised: one real/fake logit per ~80-px patch,
-    one logit map per exemplar (the one a sample claims to be is read)."""
+    one logit map per exemplar (the one a sample claims to be is read).
+
+    With `d_scales` > 1 more copies look at the crop average-pooled 2×, 4×, ...: the same
+    small receptive field then spans whole stones and bricks (pix2pixHD, SinGAN), without a
+    deeper network that would memorise the single exemplar. Returns one logit map a scale.
+    """
 
     def __init__(self, cfg):
         super().__init__()
+        self.net = self._branch(cfg)
+        self.coarse = nn.ModuleList(self._branch(cfg) for _ in range(getattr(cfg, "d_scales", 1) - 1))
+
+    @staticmethod
+    def _branch(cfg):
         layers = []
         c = cfg.channels
         for width in cfg.d_widths:
             layers += [spectral_norm(nn.Conv2d(c, width, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
             c = width
         layers.append(spectral_norm(nn.Conv2d(c, cfg.textures, 3, padding=1)))
-        self.net = nn.Sequential(*layers)
+        return nn.Sequential(*layers)
 
     def forward(self, images, texture_ids):
-        logits = self.net(images)                                           # (B, T, h, w)
-        index = texture_ids.to(images.device).view(-1, 1, 1, 1).expand(-1, 1, *logits.shape[2:])
-        return logits.gather(1, index)[:, 0]                                # (B, h, w)
+        maps = []
+        for scale, net in enumerate([self.net, *self.coarse]):
+            x = F.avg_pool2d(images, 2 ** scale) if scale else images
+            logits = net(x)                                                 # (B, T, h, w)
+            index = texture_ids.to(images.device).view(-1, 1, 1, 1).expand(-1, 1, *logits.shape[2:])
+            maps.append(logits.gather(1, index)[:, 0])                      # (B, h, w)
+        return maps
