@@ -1,7 +1,7 @@
 """Add-on preferences: which Python runs torch, on which device, where user models live."""
 
 import bpy
-from bpy.props import EnumProperty, StringProperty
+from bpy.props import EnumProperty, IntProperty, StringProperty
 
 from . import catalog_ui, state
 from .subprocess_env import forget_torch_check, _torch_cache
@@ -26,6 +26,10 @@ class TexganPreferences(bpy.types.AddonPreferences):
                ('CPU', "CPU", "Always the CPU"),
                ('CUDA', "CUDA", "An NVIDIA GPU"),
                ('MPS', "MPS", "Apple silicon GPU")])
+    threads: IntProperty(
+        name="CPU Threads", default=0, min=0, soft_max=32, max=256, update=_changed_runtime,
+        description="Threads each training or generation process may use on the CPU. "
+                    "0: all cores. Lower it to keep Blender responsive while training")
     models_dir: StringProperty(
         name="Models Folder", subtype='DIR_PATH', update=_changed_runtime,
         description="Where trained models are written and looked for. "
@@ -39,6 +43,7 @@ def draw_preferences(layout, prefs):
     layout.use_property_split = True
     layout.prop(prefs, "python_path")
     layout.prop(prefs, "device")
+    layout.prop(prefs, "threads")
     layout.prop(prefs, "models_dir")
     layout.label(text=f"Models folder in use: {state.models_dir()}")
 

@@ -67,8 +67,9 @@ def runtime() -> Runtime:
               else sys.executable)
     device = DEVICES.get(prefs.device, "auto") if prefs is not None else "auto"
     site = site_dir()
+    threads = prefs.threads if prefs is not None else 0
     return Runtime(python=python, site_dir=str(site) if site.is_dir() else "", device=device,
-                   models_dir=str(models_dir()))
+                   models_dir=str(models_dir()), threads=threads)
 
 
 def worker() -> WorkerClient:

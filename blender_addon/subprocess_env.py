@@ -25,6 +25,7 @@ class Runtime:
     site_dir: str = ""              # where "Install PyTorch" put torch ("" = not used)
     device: str = "auto"
     models_dir: str = ""            # the user's models folder, scanned after the bundled ones
+    threads: int = 0                # CPU threads for torch in each subprocess (0 = all cores)
     extra_env: dict = field(default_factory=dict)
 
     def env(self) -> dict:
@@ -39,6 +40,10 @@ class Runtime:
             paths.append(env["PYTHONPATH"])
         env["PYTHONPATH"] = os.pathsep.join(paths)
         env["PYTHONUNBUFFERED"] = "1"   # progress lines must arrive as they are printed
+        if self.threads:
+            # training and the generation worker run at once: all-core OpenMP pools in both
+            # spin against each other (3-5x slower steps measured on 2 cores, bench/EXPERIMENTS.md)
+            env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(self.threads)
         env.update(self.extra_env)
         return env
 

@@ -69,3 +69,18 @@ def test_missing_torch_says_how_to_fix_it(addon, tmp_path):
         assert "PyTorch is not available" in message and "Install PyTorch" in message
     finally:
         prefs.python_path = ""
+
+
+def test_the_threads_preference_reaches_torch_in_the_subprocesses(addon):
+    import subprocess
+    prefs = addon.state.preferences()
+    prefs.threads = 1
+    try:
+        runtime = addon.state.runtime()
+        out = subprocess.run([runtime.python, "-c", "import torch; print(torch.get_num_threads())"],
+                             env=runtime.env(), capture_output=True, text=True, timeout=120)
+        assert out.stdout.strip() == "1", out.stderr
+    finally:
+        prefs.threads = 0
+    import os
+    assert addon.state.runtime().env().get("OMP_NUM_THREADS") == os.environ.get("OMP_NUM_THREADS")
