@@ -9,7 +9,7 @@
 - peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
   exemplar quadrant, scored (scripts/bench_peers.py).
 - curves: held-out quality against CPU time while training tile and dcgan models.
-- report: the headline table and bench/contact_sheet.png from the last two parts' JSON.
+- report: the curves and headline tables and bench/contact_sheet.png from the last two parts' JSON.
 Needs matplotlib for the curve plot (`pip install matplotlib`); nothing else beyond the package.
 """
 
@@ -134,11 +134,17 @@ def curve_rows(photos, budgets, every_s, parallel=2):
             results.append(json.loads(proc.stdout.read().strip().splitlines()[-1]))
     results.sort(key=lambda r: (r["photo"], r["arch"]))
     (ROOT / "bench" / "curves.json").write_text(json.dumps(results, indent=1))
+    plot_curves(results, ROOT / "bench" / "curves.png")
+    return curve_lines(results, every_s), results
+
+
+def curve_lines(results, every_s):
+    """The training-curves table from curve results (bench/curves.json)."""
     lines = ["## Training curves", "",
              f"Each model trains on the photo's top-left 256² only, on one CPU thread, for a budget of "
              f"CPU seconds spent training (evaluation excluded); every {every_s:.0f} s two 512² outputs are "
              "scored: held-out SWD against the unseen bottom-right quadrant (lower is better), seam "
-             "(1.0 = none) and copying (share of 16² patches copied verbatim). Final row per run also "
+             "(1.0 = none) and copying (share of 16² patches copied from the exemplar). Final row per run also "
              "gives the two-sample judge's accuracy on the last output (0.5 = indistinguishable). "
              "Plot: `bench/curves.png`; raw points: `bench/curves.json`.", "",
              "| photo | arch | steps | steps/s | held-out SWD first → last | best | seam | copying | two-sample |",
@@ -148,8 +154,7 @@ def curve_rows(photos, budgets, every_s, parallel=2):
         lines.append(f"| {r['photo']} | {r['arch']} | {p[-1]['step']} | {r['steps_per_s']:.2f} | "
                      f"{p[0]['held_swd']:.0f} → {p[-1]['held_swd']:.0f} | {min(q['held_swd'] for q in p):.0f} | "
                      f"{p[-1]['seam']:.2f} | {p[-1]['copying']:.1%} | {r['two_sample']:.2f} |")
-    plot_curves(results, ROOT / "bench" / "curves.png")
-    return lines, results
+    return lines
 
 
 def plot_curves(results, path):
@@ -195,16 +200,16 @@ def headline_lines():
              "|---|---|---|---|---|---|---|---|---|"]
     for photo in sorted({r["photo"] for r in curves}):
         ref = {r["tool"]: r for r in peers if r["photo"] == photo}
-        tools = [r for t, r in ref.items() if t not in ("real", "exemplar", "naive") and "held_out_swd" in r]
-        best = min(tools, key=lambda r: r["held_out_swd"]) if tools else None
+        tools = [r for t, r in ref.items() if t not in ("real", "exemplar", "naive") and "held_swd" in r]
+        best = min(tools, key=lambda r: r["held_swd"]) if tools else None
         ours = {r["arch"]: r for r in curves if r["photo"] == photo}
         tile, dcgan = ours.get("tile"), ours.get("dcgan")
         t = tile["points"][-1] if tile else None
-        cells = [photo, f"{ref['real']['held_out_swd']:.0f}" if "real" in ref else "—",
-                 f"{ref['exemplar']['held_out_swd']:.0f}" if "exemplar" in ref else "—",
-                 f"{best['held_out_swd']:.0f} ({best['tool']})" if best else "—",
+        cells = [photo, f"{ref['real']['held_swd']:.0f}" if "real" in ref else "—",
+                 f"{ref['exemplar']['held_swd']:.0f}" if "exemplar" in ref else "—",
+                 f"{best['held_swd']:.0f} ({best['tool']})" if best else "—",
                  f"{t['held_swd']:.0f} ({tile['two_sample']:.2f})" if t else "—",
-                 f"{t['held_swd'] / best['held_out_swd']:.2f}" if t and best else "—",
+                 f"{t['held_swd'] / best['held_swd']:.2f}" if t and best else "—",
                  f"{t['seam']:.2f}" if t else "—", f"{t['copying']:.0%}" if t else "—",
                  f"{dcgan['points'][-1]['held_swd']:.0f} ({dcgan['two_sample']:.2f})" if dcgan else "—"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -273,6 +278,8 @@ def main():
         lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
     if "report" in parts:
+        lines = curve_lines(json.loads((ROOT / "bench" / "curves.json").read_text()), args.every)
+        write_section(lines[0][3:], lines)
         lines = headline_lines()
         write_section(lines[0][3:], lines)
         print(write_contact_sheet())

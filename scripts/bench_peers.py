@@ -2,6 +2,7 @@
 
     nice -n 10 python3 scripts/bench_peers.py                      # 8 photos, every peer
     python3 scripts/bench_peers.py --photos gravel bricks --no-install
+    python3 scripts/bench_peers.py --report-only                   # tables and sheet from scores.json
 
 Held-out protocol: a photo's top-left 512² is cut into 256² quadrants; each tool sees only
 the top-left one (the exemplar) and makes a 512² texture that should tile; the texture is
@@ -29,6 +30,7 @@ for p in (ROOT, ROOT / "scripts"):
         sys.path.insert(0, str(p))
 
 from benchlib import peers  # noqa: E402
+from benchlib.scoring import score_output  # noqa: E402
 from benchlib.sheet import contact_sheet  # noqa: E402
 from texgan_core import metrics  # noqa: E402
 
@@ -53,7 +55,13 @@ def _photo_path(photo) -> Path:
 
 
 def _label(tool, s) -> str:
-    return f"{NAMES[tool]}\nSWD {s['held_out_swd']:.0f} copy {100 * s['copying']:.0f}% seam {s['seam']:.2f}"
+    return f"{NAMES[tool]}\nSWD {s['held_swd']:.0f} copy {100 * s['copying']:.0f}% seam {s['seam']:.2f}"
+
+
+def _photo_item(image, real, exemplar, quadrant):
+    """The contact sheet's first cell of a row: the photo's top-left (2·quadrant)² itself."""
+    return (f"photo top-left {2 * quadrant}²\nreal SWD {real:.0f}, exemplar {exemplar:.0f}",
+            image[:2 * quadrant, :2 * quadrant])
 
 
 def run_peers(photos=DEFAULT_PHOTOS, out_dir=OUT_DIR, size=512, seed=0, install=True, tools=TOOLS,
@@ -81,10 +89,9 @@ def run_peers(photos=DEFAULT_PHOTOS, out_dir=OUT_DIR, size=512, seed=0, install=
         image = peers.load_rgb(path)
         quads = metrics.split_quadrants(image, quadrant)
         ref = metrics.reference_scores(image, seed=seed, size=quadrant)
-        rows.append({"photo": name, "tool": "real", "held_out_swd": ref["real"], "real_each": ref["real_each"]})
-        rows.append({"photo": name, "tool": "exemplar", "held_out_swd": ref["exemplar"]})
-        items = [(f"photo top-left {2 * quadrant}²\nreal SWD {ref['real']:.0f}, exemplar {ref['exemplar']:.0f}",
-                  image[:2 * quadrant, :2 * quadrant])]
+        rows.append({"photo": name, "tool": "real", "held_swd": ref["real"], "real_each": ref["real_each"]})
+        rows.append({"photo": name, "tool": "exemplar", "held_swd": ref["exemplar"]})
+        items = [_photo_item(image, ref["real"], ref["exemplar"], quadrant)]
         with tempfile.TemporaryDirectory(prefix="texgan-peers-") as tmp:
             ex_path = peers.save_rgb(Path(tmp) / f"{name}_exemplar.png", quads["exemplar"])
             for tool in tools:
@@ -100,11 +107,10 @@ def run_peers(photos=DEFAULT_PHOTOS, out_dir=OUT_DIR, size=512, seed=0, install=
                     continue
                 cpu = _cpu_seconds() - cpu0
                 output = peers.load_rgb(out)
-                s = peers.score(output, quads, seconds=seconds, seed=seed)
-                s["cpu_seconds"] = cpu
+                s = {"seconds": seconds, **score_output(output, quads, seed=seed), "cpu_seconds": cpu}
                 rows.append({"photo": name, "tool": tool, **s})
                 items.append((_label(tool, s), output))
-                log(f"{name:8s} {tool:17s} {seconds:6.1f} s  held-out SWD {s['held_out_swd']:6.1f} "
+                log(f"{name:8s} {tool:17s} {seconds:6.1f} s  held-out SWD {s['held_swd']:6.1f} "
                     f"(real {ref['real']:.1f})  to exemplar {s['swd_exemplar']:6.1f}  seam {s['seam']:.2f}  "
                     f"copying {100 * s['copying']:3.0f} %")
         sheet_rows.append((name, items))
@@ -132,7 +138,7 @@ def table_lines(rows, tools=TOOLS) -> list[str]:
              + " | best peer | best / exemplar |",
              "|---" * (len(peer_tools) + 5) + "|"]
     for p in photos:
-        swd = {t: by[p, t].get("held_out_swd") for t in ["real", "exemplar", *peer_tools] if (p, t) in by}
+        swd = {t: by[p, t].get("held_swd") for t in ["real", "exemplar", *peer_tools] if (p, t) in by}
         peer_swd = {t: swd[t] for t in peer_tools if swd.get(t) is not None}
         best = min(peer_swd, key=peer_swd.get) if peer_swd else None
         ratio = (peer_swd[best] / swd["exemplar"]) if best and swd.get("exemplar") else None
@@ -147,7 +153,7 @@ def table_lines(rows, tools=TOOLS) -> list[str]:
               "| photo | tool | time (s) | CPU (s) | held-out SWD | × real | to exemplar | seam | seam (all edges) | copying |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for p in photos:
-        real = by.get((p, "real"), {}).get("held_out_swd")
+        real = by.get((p, "real"), {}).get("held_swd")
         for t in tools:
             r = by.get((p, t))
             if r is None:
@@ -155,10 +161,33 @@ def table_lines(rows, tools=TOOLS) -> list[str]:
             if "error" in r:
                 lines.append(f"| {p} | {NAMES[t]} | failed: {r['error'][:80]} | | | | | | | |")
                 continue
-            x_real = r["held_out_swd"] / real if real else None
+            x_real = r["held_swd"] / real if real else None
             lines.append(f"| {p} | {NAMES[t]} | {_fmt(r['seconds'])} | {_fmt(r.get('cpu_seconds'))} | "
-                         f"{r['held_out_swd']:.1f} | {_fmt(x_real, '.2f')} | {r['swd_exemplar']:.1f} | "
+                         f"{r['held_swd']:.1f} | {_fmt(x_real, '.2f')} | {r['swd_exemplar']:.1f} | "
                          f"{r['seam']:.2f} | {r['seam_all_edges']:.2f} | {100 * r['copying']:.0f} % |")
+    return lines
+
+
+def saved_sheet_rows(rows, out_dir=OUT_DIR, quadrant=256, photos_dir=PHOTOS_DIR):
+    """Contact-sheet rows from scores.json rows and the outputs saved beside it; runs nothing."""
+    sheet_rows = []
+    for photo in dict.fromkeys(r["photo"] for r in rows):
+        by_tool = {r["tool"]: r for r in rows if r["photo"] == photo}
+        image = peers.load_rgb(Path(photos_dir) / f"{photo}.png")
+        items = [_photo_item(image, by_tool["real"]["held_swd"], by_tool["exemplar"]["held_swd"], quadrant)]
+        items += [(_label(tool, r), peers.load_rgb(Path(out_dir) / f"{photo}_{tool}.png"))
+                  for tool, r in by_tool.items() if tool in TOOLS and "error" not in r]
+        sheet_rows.append((photo, items))
+    return sheet_rows
+
+
+def write_report(out_dir, rows, meta, sheet_rows, tools=TOOLS, cell=192) -> list[str]:
+    """PEERS.md (the tables) and contact_sheet.png in out_dir; returns the table lines."""
+    lines = table_lines(rows, tools)
+    versions = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
+    (out_dir / "PEERS.md").write_text("\n".join(lines[:1] + ["", f"Tools: {versions}. {meta['date']}."]
+                                                + lines[1:]) + "\n")
+    contact_sheet(sheet_rows, out_dir / "contact_sheet.png", cell=cell)
     return lines
 
 
@@ -172,23 +201,27 @@ def main(argv=None):
     ap.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     ap.add_argument("--no-install", action="store_true", help="do not apt-get install missing tools")
     ap.add_argument("--cell", type=int, default=192, help="contact-sheet px per 2×2 tiled image")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rebuild PEERS.md and the contact sheet from scores.json and the saved outputs")
     args = ap.parse_args(argv)
 
     t0 = time.time()
-    rows, sheet_rows = run_peers(args.photos, args.out_dir, size=args.size, seed=args.seed,
-                                 install=not args.no_install, tools=tuple(args.tools))
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.machine(),
-            "python": platform.python_version(), "size": args.size, "seed": args.seed,
-            "packages": peers.tool_versions(), "wall_seconds_total": time.time() - t0}
-    (args.out_dir / "scores.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-    lines = table_lines(rows, tuple(args.tools))
-    versions = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
-    (args.out_dir / "PEERS.md").write_text("\n".join(lines[:1] + ["", f"Tools: {versions}. {meta['date']}."]
-                                                     + lines[1:]) + "\n")
-    sheet = contact_sheet(sheet_rows, args.out_dir / "contact_sheet.png", cell=args.cell)
+    written = [args.out_dir / "PEERS.md", args.out_dir / "contact_sheet.png"]
+    if args.report_only:
+        saved = json.loads((args.out_dir / "scores.json").read_text())
+        rows, meta = saved["rows"], saved["meta"]
+        sheet_rows = saved_sheet_rows(rows, args.out_dir)
+    else:
+        rows, sheet_rows = run_peers(args.photos, args.out_dir, size=args.size, seed=args.seed,
+                                     install=not args.no_install, tools=tuple(args.tools))
+        meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.machine(),
+                "python": platform.python_version(), "size": args.size, "seed": args.seed,
+                "packages": peers.tool_versions(), "wall_seconds_total": time.time() - t0}
+        (args.out_dir / "scores.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+        written.insert(0, args.out_dir / "scores.json")
+    lines = write_report(args.out_dir, rows, meta, sheet_rows, tuple(args.tools), args.cell)
     print("\n".join(lines))
-    print(f"\nwrote {args.out_dir / 'scores.json'}, {args.out_dir / 'PEERS.md'}, {sheet} "
-          f"in {time.time() - t0:.0f} s")
+    print(f"\nwrote {', '.join(map(str, written))} in {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ def test_a_short_curve_scores_every_point(tmp_path):
     assert points[-1]["seconds"] >= 1.0  # the budget was spent, and not overrun:
     assert all(p["seconds"] <= 1.0 for p in points[:-1])  # (seconds are rounded to 0.1)
     for p in points:
+        assert set(p) == {"seconds", "step", "held_swd", "swd_exemplar", "seam", "seam_all_edges", "copying"}
         assert p["held_swd"] > 0 and 0 <= p["copying"] <= 1 and 0.8 < p["seam"] < 1.25
     assert 0 <= result["two_sample"] <= 1 and Path(result["output"]).is_file()
 
@@ -52,11 +53,11 @@ def test_headline_puts_texgan_beside_the_best_peer(tmp_path, monkeypatch):
     import json
 
     (tmp_path / "bench" / "peers").mkdir(parents=True)
-    rows = [{"photo": "p", "tool": "real", "held_out_swd": 60.0},
-            {"photo": "p", "tool": "exemplar", "held_out_swd": 70.0},
-            {"photo": "p", "tool": "naive", "held_out_swd": 70.0},
-            {"photo": "p", "tool": "gimp_texturize", "held_out_swd": 80.0},
-            {"photo": "p", "tool": "gmic_randomphase", "held_out_swd": 90.0}]
+    rows = [{"photo": "p", "tool": "real", "held_swd": 60.0},
+            {"photo": "p", "tool": "exemplar", "held_swd": 70.0},
+            {"photo": "p", "tool": "naive", "held_swd": 70.0},
+            {"photo": "p", "tool": "gimp_texturize", "held_swd": 80.0},
+            {"photo": "p", "tool": "gmic_randomphase", "held_swd": 90.0}]
     (tmp_path / "bench" / "peers" / "scores.json").write_text(json.dumps({"rows": rows}))
     point = {"seconds": 60, "step": 10, "held_swd": 100.0, "seam": 1.0, "copying": 0.0}
     curves = [{"photo": "p", "arch": "tile", "points": [point], "two_sample": 0.75},

@@ -18,7 +18,7 @@ if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))
 
 import bench_peers  # noqa: E402
-from benchlib import peers, sheet  # noqa: E402
+from benchlib import peers, scoring, sheet  # noqa: E402
 from texgan_core.metrics import split_quadrants  # noqa: E402
 
 # Quadrant side: photos and outputs are 96². Not a multiple of the seam's 32-px grid, so the
@@ -57,23 +57,30 @@ def test_score_naive_copies_everything_and_shows_a_seam(photo_path, exemplar_pat
     quads = split_quadrants(peers.load_rgb(photo_path), Q)
     out = tmp_path / "naive.png"
     peers.run_naive(exemplar_path, out, size=2 * Q)
-    s = peers.score(peers.load_rgb(out), quads, seconds=1.25)
-    assert set(s) == {"seconds", "held_out_swd", "swd_exemplar", "seam", "seam_all_edges", "copying"}
-    assert s["seconds"] == 1.25  # passed through
+    s = scoring.score_output(peers.load_rgb(out), quads)
+    assert set(s) == {"held_swd", "swd_exemplar", "seam", "seam_all_edges", "copying"}
     assert s["copying"] > 0.99
     assert s["seam"] > 1 and s["seam_all_edges"] > 1  # the photo does not wrap
     assert s["swd_exemplar"] < 1e-6  # its windows are the exemplar
-    assert s["held_out_swd"] > 0
+    assert s["held_swd"] > 0
 
 
 def test_score_of_unrelated_noise_copies_nothing(photo_path):
     quads = split_quadrants(peers.load_rgb(photo_path), Q)
     noise = np.random.default_rng(0).random((2 * Q, 2 * Q, 3)).astype(np.float32)
-    s = peers.score(noise, quads)
-    assert s["seconds"] is None
+    s = scoring.score_output(noise, quads)
     assert s["copying"] == 0
     assert 0.8 < s["seam"] < 1.2  # i.i.d. noise: the wrap is like any other edge
-    assert s["held_out_swd"] > 0
+    assert s["held_swd"] > 0
+
+
+def test_scores_of_several_outputs_are_averaged_key_by_key(photo_path):
+    quads = split_quadrants(peers.load_rgb(photo_path), Q)
+    rng = np.random.default_rng(0)
+    outputs = [rng.random((2 * Q, 2 * Q, 3)).astype(np.float32) for _ in range(2)]
+    each = [scoring.score_output(o, quads) for o in outputs]
+    mean = scoring.score_outputs(outputs, quads)
+    assert mean == pytest.approx({k: (each[0][k] + each[1][k]) / 2 for k in each[0]})
 
 
 def test_contact_sheet_draws_each_image_tiled_2x2(tmp_path):
@@ -104,19 +111,24 @@ def test_run_peers_naive_only_writes_outputs_rows_and_table(photo_path, tmp_path
     assert set(by) == {"real", "exemplar", "naive"}
     assert (tmp_path / "blobs_naive.png").is_file()
     # The tiled exemplar's windows are the exemplar: it scores exactly the exemplar's own.
-    assert by["naive"]["held_out_swd"] == pytest.approx(by["exemplar"]["held_out_swd"])
-    assert by["naive"]["cpu_seconds"] >= 0
+    assert by["naive"]["held_swd"] == pytest.approx(by["exemplar"]["held_swd"])
+    assert by["naive"]["seconds"] >= 0 and by["naive"]["cpu_seconds"] >= 0
     assert len(by["real"]["real_each"]) == 2
     (name, items), = sheet_rows
     assert name == "blobs" and len(items) == 2  # the photo itself, then the naive output
     lines = bench_peers.table_lines(rows)
     text = "\n".join(lines)
     assert "| blobs |" in text and "exemplar tiled 2×2" in text and "100 %" in text
+    # --report-only rebuilds the same contact sheet from the rows and the saved outputs.
+    (name2, items2), = bench_peers.saved_sheet_rows(rows, tmp_path, quadrant=Q, photos_dir=photo_path.parent)
+    assert name2 == name and [label for label, _ in items2] == [label for label, _ in items]
+    for (_, a), (_, b) in zip(items, items2):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_table_reports_a_failed_peer():
-    rows = [{"photo": "p", "tool": "real", "held_out_swd": 10.0},
-            {"photo": "p", "tool": "exemplar", "held_out_swd": 11.0},
+    rows = [{"photo": "p", "tool": "real", "held_swd": 10.0},
+            {"photo": "p", "tool": "exemplar", "held_swd": 11.0},
             {"photo": "p", "tool": "gmic_randomphase", "error": "boom"}]
     text = "\n".join(bench_peers.table_lines(rows))
     assert "failed: boom" in text

@@ -12,6 +12,7 @@ from texgan_core.metrics import (
     held_out_swd,
     laplacian_pyramid,
     nearest_patch_rms,
+    patch_contrast,
     reference_scores,
     seam,
     split_quadrants,
@@ -114,6 +115,41 @@ def test_copying_detects_crops_and_tiling_not_new_texture():
     assert copying(np.tile(ex, (2, 2, 1))[50:242, 70:262], ex) > 0.9  # crosses the exemplar's wrap
     assert copying(noise(128, 9), ex) < 0.05
     assert copying(smooth_texture(128, 10), ex) < 0.05
+
+
+def low_contrast(img: np.ndarray) -> np.ndarray:
+    """The image at 0.15× contrast around 0.5: patch std ~0.02 (5 grey levels), like bench/photos/wood."""
+    return (0.5 + 0.15 * (img - 0.5)).astype(np.float32)
+
+
+def test_patch_contrast_is_the_patch_std():
+    img = np.full((32, 48, 3), 0.3, np.float32)
+    img[:16, :16, 0] = np.tile([0.2, 0.4], 128).reshape(16, 16)  # ±0.1 in one channel of three
+    contrast = patch_contrast(img)
+    assert contrast.shape == (6,)
+    assert contrast[0] == pytest.approx(0.1 / np.sqrt(3))
+    assert (contrast[1:] == 0).all()
+
+
+def test_copying_is_relative_to_the_patch_contrast():
+    # Smooth, low-contrast exemplar: with an absolute RMS test (0.025) every patch below
+    # matched something, and all of these scored 0.97-1.0.
+    ex = low_contrast(smooth_texture(128, 20))
+    assert copying(np.full_like(ex, ex.mean()), ex) == 0  # flat: no content to copy
+    assert copying(low_contrast(smooth_texture(128, 21)), ex) == 0  # another seed
+    assert copying(low_contrast(smooth_texture(128, 22, sigma=3.0)), ex) == 0  # blurrier noise
+    # Copies of it still count, whatever their contrast.
+    tiled = np.tile(ex, (2, 2, 1))
+    assert copying(tiled[37:229, 90:282], ex) == 1.0
+    assert copying(np.round(tiled[5:133, 70:198] * 255) / 255, ex) == 1.0
+
+
+def test_copying_needs_a_near_verbatim_match():
+    # Two-colour blobs: an edge patch of another seed lies within half its own contrast of
+    # some edge of the exemplar in 56 % of cases; the absolute cap leaves 9 %.
+    ex, other = blobs(256, 1), blobs(256, 2)
+    assert copying(other, ex) < 0.15
+    assert copying(other, ex, max_rms=1.0) > 0.4
 
 
 def test_copying_threshold_tolerates_quantisation_only():

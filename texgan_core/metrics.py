@@ -6,7 +6,8 @@ Every random choice comes from an explicit `seed`: the same call gives the same 
 
 - `swd`: realism, as the distribution of 7×7 patches over a Laplacian pyramid (ProGAN).
 - `seam`: how visible the wrap-around edge of one tile is (1.0 = invisible).
-- `copying`: share of output patches that are near-verbatim copies of the exemplar.
+- `copying`: share of output patches that repeat an exemplar patch closely, relative to
+  their own contrast (flat patches never count).
 - `diversity`: how much outputs of different seeds differ (0 = collapsed).
 - `split_quadrants`, `held_out_swd`, `reference_scores`: the held-out protocol (score
   against a quadrant of the photo the model never saw, next to what the photo itself scores).
@@ -187,7 +188,12 @@ def seam(img, grid: int = 32) -> dict:
 # ---------------------------------------------------------------------------------------
 # Copying
 
-COPY_RMS = 0.025  # see copying(): 6.4 grey levels of 255, RMS over a 16×16×C patch
+# See copying(): a patch is a copy when its nearest exemplar patch is closer than half its
+# own contrast and than 10 grey levels of 255 (RMS over the 16×16×C patch); a patch with
+# less than one grey level of contrast is flat and carries nothing to copy.
+COPY_SHARE_OF_CONTRAST = 0.5
+COPY_MAX_RMS = 0.04
+FLAT_STD = 1 / 255
 
 
 def _patches(x: torch.Tensor, patch: int, stride: int) -> torch.Tensor:
@@ -225,23 +231,53 @@ def nearest_patch_rms(output, exemplar, patch: int = 16, stride: int = 16, chunk
     return torch.sqrt(best.clamp_min(0) / o.shape[1]).numpy()
 
 
-def copying(output, exemplar, patch: int = 16, threshold: float = COPY_RMS, stride: int = 16) -> float:
+def patch_contrast(img, patch: int = 16, stride: int = 16) -> np.ndarray:
+    """Each patch's own std (its channel means removed, RMS over the patch), on a `stride` grid.
+
+    How much structure a patch has: what a copy of it must reproduce. Same patch order as
+    `nearest_patch_rms`. Returns (L,) floats.
+    """
+    x = as_image(img)
+    p = _patches(torch.from_numpy(x.transpose(2, 0, 1).copy())[None], patch, stride).double()  # (L, C·patch²)
+    p = p.view(len(p), x.shape[2], -1)  # (L, C, patch²)
+    return (p - p.mean(2, keepdim=True)).pow(2).mean((1, 2)).sqrt().numpy()
+
+
+def copying(output, exemplar, patch: int = 16, threshold: float = COPY_SHARE_OF_CONTRAST, stride: int = 16,
+            max_rms: float = COPY_MAX_RMS, flat_std: float = FLAT_STD) -> float:
     """Share of the output's patch² patches (on a `stride` grid) copied near-verbatim from the exemplar.
 
     A copy is a patch whose nearest exemplar patch (stride 1, on a torus, see
-    `nearest_patch_rms`) is closer than `threshold` RMS in [0, 1] units; an output that is
-    the exemplar tiled, at any offset, scores 1.0. The default 0.025 (6.4 grey levels of
-    255) sits between two measured groups. Copies: exact 0, 8-bit quantised 0.001, ±1 %
-    noise 0.010, JPEG q90 re-encoded 0.012-0.032 (worst patch; on bench/photos, where 72-100 %
-    still count). Not copies: on the photos without clone-stamped content (bricks_stone,
-    metal, rock, stone) the unseen quadrants' nearest exemplar patch is never closer than
-    0.032-0.086; synthetic fields of another seed 0.07-0.19, i.i.d. noise 0.29. Flat regions
-    and plain straight edges match without any copying (two-colour blobs: 7-43 % of a
-    differently seeded texture). Many game-texture photos repeat themselves verbatim (the
-    unseen quadrants of gravel, grass, wood and ground score 34-86 % against their own top
-    left): the 'real' row of `evaluate.reference_rows` gives that floor per photo.
+    `nearest_patch_rms`) differs by less than `threshold` × the patch's own contrast
+    (`patch_contrast`) and by less than `max_rms`; a patch with less contrast than
+    `flat_std` is never a copy. The exemplar tiled, at any offset, scores 1.0.
+
+    Why relative: with an absolute test alone (RMS < 0.025, the earlier metric) any smooth
+    patch lay close to some smooth exemplar patch: on bench/photos/wood a flat one-colour
+    image scored 100 %, G'MIC random phase blurred by 1 px 66 %. Why the cap: a
+    high-contrast patch can lie within half its contrast of a plain straight edge of the
+    exemplar by chance (two-colour blobs of another seed: 50-56 % without the cap, 7-9 %
+    with it); at 0.15× contrast, where the cap does not bind, such blobs still score 50 %.
+    Why means count: a mean-free distance would also catch G'MIC periodize_poisson's smooth
+    colour offsets (wood matchpatch 50 → 63 %) but let blurred random phase reach 3 %.
+
+    Measured with the defaults (0.5, 0.04, 1/255) against the top-left 256² of the ten
+    colour photos in bench/photos (512² outputs) and on 256² synthetic fields. Copies: the
+    exemplar tiled 1.0 on every photo; 8-bit quantised 1.0; ±1 % Gaussian noise 0.94-1.0;
+    JPEG q90 re-encoded 0.93-1.0, except tiles, the lowest-contrast photo (patch std ~7
+    grey levels), 0.63. Not copies: a flat image 0; random-phase noise 0, blurred by 1 px
+    (Gaussian σ = 1) 0-0.003; smooth synthetic fields of another seed 0; i.i.d. noise 0;
+    the unseen quadrants of the photos without clone-stamped content (bricks_stone, metal,
+    rock, stone) 0-0.004. A threshold of 0.6 lifts tiles' JPEG copy to 0.92 but wood's
+    blurred random phase to 0.04 (0.18 at 0.7). Many game-texture photos repeat themselves
+    verbatim (unseen quadrants against their own top left: gravel 70-88 %, grass 71-77 %,
+    ground 12-54 %, bricks 0-33 %, wood 0-19 %, tiles 0-14 %): the 'real' row of
+    `evaluate.reference_rows` gives that floor per photo.
     """
-    return float((nearest_patch_rms(output, exemplar, patch, stride) < threshold).mean())
+    rms = nearest_patch_rms(output, exemplar, patch, stride)
+    contrast = patch_contrast(output, patch, stride)
+    copied = (contrast >= flat_std) & (rms < np.minimum(threshold * contrast, max_rms))
+    return float(copied.mean())
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,23 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from benchlib.scoring import score_outputs  # noqa: E402, F401  (also imported from here by experiments)
 from texgan_core.config import TrainConfig  # noqa: E402
 from texgan_core.images import load_image, save_png  # noqa: E402
-from texgan_core.metrics import copying, held_out_swd, seam, split_quadrants  # noqa: E402
+from texgan_core.metrics import split_quadrants  # noqa: E402
 from texgan_core.train import Trainer  # noqa: E402
 from texgan_core.twosample import two_sample_accuracy  # noqa: E402
-
-
-def score_outputs(outputs, quadrants) -> dict:
-    held = quadrants["held"]
-    return {"held_swd": float(np.mean([held_out_swd(o, held) for o in outputs])),
-            "seam": float(np.mean([seam(o)["seam"] for o in outputs])),
-            "copying": float(np.mean([copying(o, quadrants["exemplar"]) for o in outputs]))}
 
 
 def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1), recipe=None,

@@ -4,7 +4,7 @@ Each `run_<peer>(exemplar_path, out_path, size=512, seed=0)` writes a size×size
 meant to tile and returns its wall time in seconds (the tool's own process start
 included, as a user running it in batch mode pays it). The tools come from Debian
 packages that `ensure_installed()` installs; a peer whose tool is missing raises
-`PeerUnavailable`. `score()` turns one output into the benchmark's numbers.
+`PeerUnavailable`. Outputs are scored by `benchlib.scoring`, like TexGAN's.
 
 - naive: the exemplar itself tiled 2×2 (copies 100 %, shows the exemplar's own seam).
 - gimp_texturize: GIMP 2.10 + gimp-texturize (graph-cut patch stitching, Kwatra et al.
@@ -321,27 +321,3 @@ PEERS = {
     "gmic_matchpatch": run_gmic_matchpatch,
     "gmic_randomphase": run_gmic_randomphase,
 }
-
-
-# ---------------------------------------------------------------------------------------
-# Scoring
-
-def score(output, photo_quadrants, seconds=None, seed=0) -> dict:
-    """The benchmark's numbers for one output (float H×W×C in [0, 1]).
-
-    `photo_quadrants` is `metrics.split_quadrants(photo)`. Held-out SWD: output windows of
-    the quadrant's size against the unseen bottom-right quadrant. SWD to the exemplar:
-    the same windows against the exemplar (low by construction for tools that copy).
-    `seconds` (the wall time) is passed through.
-    """
-    from texgan_core import metrics
-
-    out = np.asarray(output, dtype=np.float32)
-    ex, held = photo_quadrants["exemplar"], photo_quadrants["held"]
-    window = held.shape[0]
-    s = metrics.seam(out)
-    return {"seconds": None if seconds is None else float(seconds),
-            "held_out_swd": metrics.held_out_swd(out, held, window=window, seed=seed),
-            "swd_exemplar": metrics.held_out_swd(out, ex, window=window, seed=seed),
-            "seam": s["seam"], "seam_all_edges": s["seam_all_edges"],
-            "copying": metrics.copying(out, ex)}
