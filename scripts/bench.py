@@ -278,7 +278,9 @@ def main():
         lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
     if "report" in parts:
-        lines = curve_lines(json.loads((ROOT / "bench" / "curves.json").read_text()), args.every)
+        curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+        plot_curves(curves, ROOT / "bench" / "curves.png")
+        lines = curve_lines(curves, args.every)
         write_section(lines[0][3:], lines)
         lines = headline_lines()
         write_section(lines[0][3:], lines)

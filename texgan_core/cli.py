@@ -41,8 +41,8 @@ def build_parser():
     t.add_argument("--batch", type=int, default=None)
     t.add_argument("--augment", action="store_true", help="random flips and 90° turns")
     t.add_argument("--periodic", type=int, default=None,
-                   help="sine planes in the tile model's input (default 4); 0 for textures with no "
-                        "regular pattern, where they can imprint diagonal gratings")
+                   help="sine planes in the tile model's input (default 0: on photos with no regular "
+                        "pattern they imprint diagonal gratings); try 2-4 for strongly periodic materials")
     t.add_argument("--loss", choices=["nonsaturating", "hinge"], default=None, help="GAN loss (default non-saturating)")
     t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
     t.add_argument("--diffaug", default=None, metavar="POLICY",

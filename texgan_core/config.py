@@ -13,7 +13,11 @@ class TileConfig:
     local_dim: int = 24             # i.i.d. noise per grid cell: what varies from place to place
     global_dim: int = 16            # noise shared by the whole image
     texture_dim: int = 16           # learned code per exemplar, selected at generation time
-    periodic_dim: int = 4           # sine planes; their wave vectors come from the global code
+    # Sine planes (PSGAN), their wave vectors chosen by the global code. Off by default: on
+    # photos without a regular pattern they draw a diagonal grating, and without them the
+    # held-out SWD was better on 3 of 4 photos (bench/EXPERIMENTS.md). `--periodic N` for
+    # strongly periodic materials.
+    periodic_dim: int = 0
     # Generator levels: the first works on the noise grid, each next one after a bilinear 2×
     # upsampling; a sub-pixel conv (pixel shuffle) makes the last 2×. So the stride is
     # 2 ** len(widths) and no feature map is ever full-resolution: at 1024² that is where

@@ -45,12 +45,13 @@ def test_train_info_generate_end_to_end(exemplar, tmp_path):
     assert not np.array_equal(arrays[0], arrays[1])
 
 
-def test_train_without_periodic_planes(exemplar, tmp_path):
-    r = texgan("train", exemplar, "--out", tmp_path / "p0.texgan", "--steps", 1, "--crop", 64, "--batch", 2,
-               "--periodic", 0)
-    assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
-    info = json.loads(texgan("info", tmp_path / "p0.texgan", "--json").stdout)
-    assert info["config"]["periodic_dim"] == 0
+def test_no_periodic_planes_by_default_and_on_request(exemplar, tmp_path):
+    for name, extra, planes in (("default", (), 0), ("planes", ("--periodic", 3), 3)):
+        r = texgan("train", exemplar, "--out", tmp_path / f"{name}.texgan", "--steps", 1, "--crop", 64,
+                   "--batch", 2, *extra)
+        assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
+        info = json.loads(texgan("info", tmp_path / f"{name}.texgan", "--json").stdout)
+        assert info["config"]["periodic_dim"] == planes
 
 
 def test_train_with_augmentation_two_scales_and_one_thread(exemplar, tmp_path):
