@@ -15,7 +15,7 @@ class TileConfig:
     texture_dim: int = 16           # learned code per exemplar, selected at generation time
     # Sine planes (PSGAN), their wave vectors chosen by the global code. Off by default: on
     # photos without a regular pattern they draw a diagonal grating, and without them the
-    # held-out SWD was better on 3 of 4 photos (bench/EXPERIMENTS.md). `--periodic N` for
+    # held-out SWD was better on 4 of 6 photos (bench/EXPERIMENTS.md). `--periodic N` for
     # strongly periodic materials.
     periodic_dim: int = 0
     # Generator levels: the first works on the noise grid, each next one after a bilinear 2×

@@ -24,9 +24,9 @@ from .errors import TexganError
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
 from .losses import colour_stats_loss, d_loss, g_loss, r1_penalty
-from .patchloss import PatchSWDLoss
 from .modelfile import load_state, save_model, save_state
 from .nets import build_discriminator, build_generator
+from .patchloss import PatchSWDLoss
 
 
 def state_path(model_path) -> Path:
