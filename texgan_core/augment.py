@@ -1,5 +1,6 @@
-"""Differentiable augmentation (Zhao et al. 2020, "DiffAugment"): the same random colour,
-translation and cutout on real and generated crops before the discriminator sees them.
+"""Differentiable augmentation (Zhao et al. 2020, "DiffAugment"): random colour, translation
+and cutout, drawn anew for each batch, on real and generated crops alike before the
+discriminator sees them.
 
 With one exemplar the discriminator soon knows every real crop by heart; the generator then
 wins by exploiting its blind spots (the diagonal hatching of bench/EXPERIMENTS.md). The

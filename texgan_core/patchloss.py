@@ -29,7 +29,7 @@ def pyramid(x, levels, circular):
 
 
 def random_patches(x, size, count, generator, circular):
-    """`count` size² patches of (B, C, H, W) at random places, as rows (count, C·size²).
+    """`count` size² patches of (B, C, H, W) at random places, as rows (count, size·size·C).
     Sampling, not all patches: the loss then costs the same at any crop size."""
     if circular:
         x = F.pad(x, (0, size - 1, 0, size - 1), mode="circular")

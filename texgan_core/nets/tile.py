@@ -162,7 +162,7 @@ class PatchDiscriminator(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.net = self._branch(cfg)
-        self.coarse = nn.ModuleList(self._branch(cfg) for _ in range(getattr(cfg, "d_scales", 1) - 1))
+        self.coarse = nn.ModuleList(self._branch(cfg) for _ in range(cfg.d_scales - 1))
 
     @staticmethod
     def _branch(cfg):
