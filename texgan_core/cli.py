@@ -43,6 +43,9 @@ def build_parser():
     t.add_argument("--periodic", type=int, default=None,
                    help="sine planes in the tile model's input (default 0: on photos with no regular "
                         "pattern they imprint diagonal gratings); try 2-4 for strongly periodic materials")
+    t.add_argument("--level-noise", type=int, default=None, metavar="N",
+                   help="noise maps added at every upsampled level of the tile generator (default: the "
+                        "recipe's); 0 leaves all fine detail to the coarse noise grid")
     t.add_argument("--loss", choices=["nonsaturating", "hinge"], default=None, help="GAN loss (default non-saturating)")
     t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
     t.add_argument("--diffaug", default=None, metavar="POLICY",
@@ -111,7 +114,8 @@ def _train_config(args):
 
 def _model_overrides(args):
     overrides = {}
-    for option, field, least in (("periodic", "periodic_dim", 0), ("d_scales", "d_scales", 1)):
+    for option, field, least in (("periodic", "periodic_dim", 0), ("level_noise", "level_noise", 0),
+                                 ("d_scales", "d_scales", 1)):
         value = getattr(args, option)
         if value is None:
             continue

@@ -45,13 +45,15 @@ def test_train_info_generate_end_to_end(exemplar, tmp_path):
     assert not np.array_equal(arrays[0], arrays[1])
 
 
-def test_no_periodic_planes_by_default_and_on_request(exemplar, tmp_path):
-    for name, extra, planes in (("default", (), 0), ("planes", ("--periodic", 3), 3)):
+def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
+    """No sine planes and one noise map a level by default (bench/EXPERIMENTS.md); both on request."""
+    for name, extra, planes, noise in (("default", (), 0, 1), ("planes", ("--periodic", 3), 3, 1),
+                                       ("no-noise", ("--level-noise", 0), 0, 0)):
         r = texgan("train", exemplar, "--out", tmp_path / f"{name}.texgan", "--steps", 1, "--crop", 64,
                    "--batch", 2, *extra)
         assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
         info = json.loads(texgan("info", tmp_path / f"{name}.texgan", "--json").stdout)
-        assert info["config"]["periodic_dim"] == planes
+        assert (info["config"]["periodic_dim"], info["config"]["level_noise"]) == (planes, noise)
 
 
 def test_train_with_augmentation_two_scales_and_one_thread(exemplar, tmp_path):
@@ -99,6 +101,8 @@ BAD = {
     "resume with nothing to resume": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--resume"],
     "unknown augmentation": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--diffaug", "blur"],
     "zero threads": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--threads", "0"],
+    "negative level noise": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
+                             "--level-noise", "-1"],
     "zero discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                   "--d-scales", "0"],
 }
@@ -112,7 +116,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "zero size": "positive", "negative size": "", "absurd size": "too large",
             "size not a multiple of the stride": "multiple", "garbled size": "1024x1024",
             "zero steps": "positive", "resume with nothing to resume": "nothing to resume",
-            "unknown augmentation": "blur", "zero threads": "positive", "zero discriminator scales": "1 or more"}
+            "unknown augmentation": "blur", "zero threads": "positive", "zero discriminator scales": "1 or more",
+            "negative level noise": "0 or more"}
 
 
 @pytest.mark.parametrize("case", BAD)

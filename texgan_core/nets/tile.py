@@ -1,9 +1,10 @@
 """A periodic spatial GAN: the output tiles exactly because every operation wraps around.
 
 Generator input is a grid of noise cells (PSGAN, Bergmann et al. 2017): local i.i.d. noise,
-a global code shared by the grid (random noise plus a learned code per exemplar), and sine
-planes whose wave vectors the global code chooses. The network has two ways to run the
-same weights:
+a global code shared by the grid (random noise plus a learned code per exemplar), sine
+planes whose wave vectors the global code chooses, and the noise each upsampled level adds
+(StyleGAN), folded into the cells so that a window of the grid carries all of its own
+randomness. The network has two ways to run the same weights:
 - `circular=True`: every conv pads by wrapping, so the output is periodic with the grid.
   Training uses this on small grids.
 - `circular=False`: no padding at all ("valid"); the caller passes a wrapped window of a
@@ -21,15 +22,24 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 
 class ConvBlock(nn.Module):
-    """3×3 conv without padding, BatchNorm, LeakyReLU: padding is the caller's business."""
+    """3×3 conv without padding, BatchNorm, LeakyReLU: padding is the caller's business.
 
-    def __init__(self, c_in, c_out):
+    With `noise_maps` > 0, that many noise maps are added before the activation, mixed by
+    learned strengths per channel that start at zero (StyleGAN): fine grain can then be
+    random, instead of a pattern the network has to derive from the coarse noise grid.
+    """
+
+    def __init__(self, c_in, c_out, noise_maps=0):
         super().__init__()
         self.conv = nn.Conv2d(c_in, c_out, 3, bias=False)
         self.norm = nn.BatchNorm2d(c_out)
+        self.noise_gain = nn.Parameter(torch.zeros(c_out, noise_maps, 1, 1)) if noise_maps else None
 
-    def forward(self, x):
-        return F.leaky_relu(self.norm(self.conv(x)), 0.2)
+    def forward(self, x, noise=None):
+        x = self.norm(self.conv(x))
+        if self.noise_gain is not None:
+            x = x + F.conv2d(noise, self.noise_gain)
+        return F.leaky_relu(x, 0.2)
 
 
 def wrap_pad(x, n=1):
@@ -65,16 +75,23 @@ class TileGenerator(nn.Module):
         self.plan = []  # "up" or "conv", in order
         blocks = []
         c = cfg.local_dim + code_dim + cfg.periodic_dim
+        self.grid_channels = c  # the rest of the grid is per-level noise, see `level_noise_maps`
         for level, (width, n) in enumerate(zip(cfg.widths, cfg.convs)):
             if level:
                 self.plan.append("up")
             for _ in range(n):
-                blocks.append(ConvBlock(c, width))
+                blocks.append(ConvBlock(c, width, noise_maps=cfg.level_noise if level else 0))
                 self.plan.append("conv")
                 c = width
         self.blocks = nn.ModuleList(blocks)
         self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)  # sub-pixel conv: the last 2×
         _icnr_(self.to_pixels)
+
+    @property
+    def level_noise_channels(self) -> int:
+        """Grid channels that carry the per-level noise: 4^l a map for level l (2^l × the grid)."""
+        levels = len(self.cfg.widths)
+        return self.cfg.level_noise * sum(4 ** level for level in range(1, levels))
 
     # ---- noise -------------------------------------------------------------------------
     def sample_noise(self, batch, rows, cols, generator, texture_ids):
@@ -86,10 +103,12 @@ class TileGenerator(nn.Module):
             "global": torch.randn(batch, cfg.global_dim, generator=generator),
             "phase": torch.rand(batch, cfg.periodic_dim, generator=generator) * 2 * math.pi,
             "texture": torch.as_tensor(texture_ids, dtype=torch.long).reshape(batch),
+            # drawn last, so models without it keep their seeds' textures
+            "fine": torch.randn(batch, self.level_noise_channels, rows, cols, generator=generator),
         }
 
     def grid_input(self, noise):
-        """Assemble the cell grid: local noise, broadcast codes, sine planes.
+        """Assemble the cell grid: local noise, broadcast codes, sine planes, per-level noise.
 
         Wave numbers are snapped to whole periods of the grid, so the planes wrap as exactly
         as everything else (straight-through: the snap passes gradients unchanged).
@@ -107,21 +126,36 @@ class TileGenerator(nn.Module):
         phase = noise["phase"].to(device)[..., None, None]
         planes = torch.sin(k[..., 0, None, None] * y + k[..., 1, None, None] * x + phase)  # (B, P, R, C)
         codes = code[..., None, None].expand(-1, -1, rows, cols)
-        return torch.cat([local, codes, planes], 1)                          # (B, C0, R, C)
+        return torch.cat([local, codes, planes, noise["fine"].to(device)], 1)  # (B, C0, R, C)
 
     # ---- synthesis ---------------------------------------------------------------------
     def synthesize(self, grid, circular=True):
         """Cell grid (B, C0, R, C) → image (B, channels, R·s, C·s) in [-1, 1] when circular;
         in valid mode the image shrinks by the halo (see `valid_span`)."""
-        x = grid
+        x, fine = grid[:, :self.grid_channels], grid[:, self.grid_channels:]
         blocks = iter(self.blocks)
+        level, offset, noise = 0, 0, None  # offset: x's first pixel in the window's level pixels
         for step in self.plan:
             if step == "up":
                 x = upsample(x, circular)
-            else:
-                x = next(blocks)(wrap_pad(x) if circular else x)
+                level, offset = level + 1, 0 if circular else 2 * offset + 1
+                noise = self.level_noise_maps(fine, level)
+                continue
+            x = wrap_pad(x) if circular else x
+            offset += 0 if circular else 1
+            rows, cols = x.shape[-2] - 2, x.shape[-1] - 2
+            x = next(blocks)(x, None if noise is None else
+                             noise[..., offset:offset + rows, offset:offset + cols])
         x = self.to_pixels(wrap_pad(x) if circular else x)
         return torch.tanh(F.pixel_shuffle(x, 2))
+
+    def level_noise_maps(self, fine, level):
+        """The level's noise maps for the whole window: its cells' channels unfolded to pixels."""
+        if not self.cfg.level_noise:
+            return None
+        first = self.cfg.level_noise * sum(4 ** lv for lv in range(1, level))
+        count = self.cfg.level_noise * 4 ** level
+        return F.pixel_shuffle(fine[:, first:first + count], 2 ** level)
 
     def forward(self, noise):
         return self.synthesize(self.grid_input(noise), circular=True)
