@@ -109,8 +109,8 @@ def test_texture_selection_in_a_multi_exemplar_model(tmp_path):
 
 
 def _random_generator(**overrides):
-    """An untrained tile generator with every weight and statistic away from its start, so a
-    wrongly placed noise map or output pixel cannot hide behind a zero."""
+    """An untrained tile generator with its noise strengths and BatchNorm statistics away from
+    their starting values, so a wrongly placed noise map cannot hide behind a zero."""
     from texgan_testutils import TINY
     from texgan_core.config import TileConfig
     from texgan_core.generate import TextureModel
@@ -138,7 +138,11 @@ def test_noise_per_level_tiles_and_chunks_exactly(overrides):
         image = g.synthesize(grid)
         rolled = g.synthesize(torch.roll(grid, shifts=(2, 3), dims=(2, 3)))
     assert torch.allclose(rolled, torch.roll(image, shifts=(2 * s, 3 * s), dims=(2, 3)), atol=1e-5)
+    with torch.no_grad():
+        noise = g.sample_noise(1, 96 // s, 160 // s, torch.Generator().manual_seed(5), [0])
+        circular = g.synthesize(g.grid_input(noise), circular=True)
     whole = model.generate(160, 96, seed=5, chunk=4096)
+    assert np.abs(whole - ((circular[0] + 1) / 2).permute(1, 2, 0).numpy()).max() < 1e-4
     for chunk in (16, 48):
         assert np.abs(whole - model.generate(160, 96, seed=5, chunk=chunk)).max() < 1e-4
 
