@@ -63,6 +63,13 @@ def _icnr_(conv, scale=2):
         conv.bias.copy_(conv.bias[:out].clone().repeat_interleave(scale * scale))
 
 
+def _centre(x, rows, cols):
+    """The middle rows × cols of x. Valid-mode convs and upsamplings trim a window evenly
+    on both sides, so a feature map is always the middle of its level's noise maps."""
+    top, left = (x.shape[-2] - rows) // 2, (x.shape[-1] - cols) // 2
+    return x[..., top:top + rows, left:left + cols]
+
+
 class TileGenerator(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -87,11 +94,15 @@ class TileGenerator(nn.Module):
         self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)  # sub-pixel conv: the last 2×
         _icnr_(self.to_pixels)
 
+    def _noise_channels_below(self, level) -> int:
+        """Grid channels of the per-level noise of levels 1 … level-1: 4^l a map for level l
+        (2^l × the grid), in order of level."""
+        return self.cfg.level_noise * sum(4 ** lv for lv in range(1, level))
+
     @property
     def level_noise_channels(self) -> int:
-        """Grid channels that carry the per-level noise: 4^l a map for level l (2^l × the grid)."""
-        levels = len(self.cfg.widths)
-        return self.cfg.level_noise * sum(4 ** level for level in range(1, levels))
+        """Grid channels that carry the per-level noise, all levels."""
+        return self._noise_channels_below(len(self.cfg.widths))
 
     # ---- noise -------------------------------------------------------------------------
     def sample_noise(self, batch, rows, cols, generator, texture_ids):
@@ -134,18 +145,16 @@ class TileGenerator(nn.Module):
         in valid mode the image shrinks by the halo (see `valid_span`)."""
         x, fine = grid[:, :self.grid_channels], grid[:, self.grid_channels:]
         blocks = iter(self.blocks)
-        level, offset, noise = 0, 0, None  # offset: x's first pixel in the window's level pixels
+        level, noise = 0, None
         for step in self.plan:
             if step == "up":
                 x = upsample(x, circular)
-                level, offset = level + 1, 0 if circular else 2 * offset + 1
+                level += 1
                 noise = self.level_noise_maps(fine, level)
                 continue
             x = wrap_pad(x) if circular else x
-            offset += 0 if circular else 1
-            rows, cols = x.shape[-2] - 2, x.shape[-1] - 2
-            x = next(blocks)(x, None if noise is None else
-                             noise[..., offset:offset + rows, offset:offset + cols])
+            rows, cols = x.shape[-2] - 2, x.shape[-1] - 2  # what the unpadded 3×3 conv leaves
+            x = next(blocks)(x, None if noise is None else _centre(noise, rows, cols))
         x = self.to_pixels(wrap_pad(x) if circular else x)
         return torch.tanh(F.pixel_shuffle(x, 2))
 
@@ -153,8 +162,7 @@ class TileGenerator(nn.Module):
         """The level's noise maps for the whole window: its cells' channels unfolded to pixels."""
         if not self.cfg.level_noise:
             return None
-        first = self.cfg.level_noise * sum(4 ** lv for lv in range(1, level))
-        count = self.cfg.level_noise * 4 ** level
+        first, count = self._noise_channels_below(level), self.cfg.level_noise * 4 ** level
         return F.pixel_shuffle(fine[:, first:first + count], 2 ** level)
 
     def forward(self, noise):
