@@ -11,6 +11,7 @@ import bpy
 import bpy.utils.previews
 
 from ..texgan_core import catalog, fileformat
+from ..texgan_core.atomic import atomic_write_bytes
 from ..texgan_core.errors import TexganError
 from . import state
 
@@ -50,6 +51,18 @@ def _rebuild_if_stale() -> None:
     if not items:
         items.append(("NONE", "No models", "Train one in the Train panel", 'ERROR', 0))
     _items, _entries = items, found
+    _prune_thumbnails(thumbs, found.values())
+
+
+def _prune_thumbnails(folder: Path, listed) -> None:
+    """Drop cached thumbnails of models that were retrained, moved or deleted: each
+    retraining writes a new one, and the folder would otherwise only grow."""
+    try:
+        keep = {_cache_file(folder, entry.path) for entry in listed}
+    except OSError:      # a model file went away during the scan: prune on the next one
+        return
+    for stale in set(folder.glob("*.png")) - keep:
+        stale.unlink(missing_ok=True)
 
 
 def _preview_key(path: Path) -> str:
@@ -64,16 +77,21 @@ def thumbnail(name: str):
     return _collection("models").get(_preview_key(entry.path))
 
 
+def _cache_file(folder: Path, path: Path) -> Path:
+    """Where a model's thumbnail is cached: named after the model file and its mtime."""
+    return folder / f"{path.stem}-{zlib.crc32(_preview_key(path).encode()):08x}.png"
+
+
 def _thumbnail_icon(pcoll, folder: Path, path: Path) -> int:
-    key = _preview_key(path)
-    if key not in pcoll:
-        cache = folder / f"{path.stem}-{zlib.crc32(key.encode()):08x}.png"
-        try:
+    try:
+        key = _preview_key(path)
+        if key not in pcoll:
+            cache = _cache_file(folder, path)
             if not cache.is_file():
-                cache.write_bytes(fileformat.read_thumbnail_png(path))
+                atomic_write_bytes(cache, fileformat.read_thumbnail_png(path))
             pcoll.load(key, str(cache), 'IMAGE')
-        except (TexganError, OSError):
-            return 0
+    except (TexganError, OSError):
+        return 0
     return pcoll[key].icon_id
 
 

@@ -22,6 +22,24 @@ def test_tiny_training_reaches_100_percent_and_shows_in_the_picker(addon, tiny_t
     assert bpy.context.scene.texgan.model == "tiny"
 
 
+def test_a_retrained_model_replaces_its_cached_thumbnail(addon, tiny_training):
+    import os
+    catalog_ui = addon.catalog_ui
+    thumbs = addon.state.user_dir("thumbnails")
+    catalog_ui.refresh()
+    catalog_ui.entries()
+    before = {p.name for p in thumbs.glob("tiny-*.png")}
+    assert len(before) == 1
+    model = tiny_training[0].out
+    stat = model.stat()
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))   # as a retraining would
+    catalog_ui.refresh()
+    catalog_ui.entries()
+    after = {p.name for p in thumbs.glob("tiny-*.png")}
+    assert len(after) == 1 and after != before        # the new one cached, the old one gone
+    assert catalog_ui.thumbnail("tiny").image_size[0] > 0
+
+
 def test_the_timer_tick_notices_the_end_and_refreshes_the_picker(addon, tiny_training):
     addon.state.training = tiny_training[0]
     addon.ticker._announced.discard(id(tiny_training[0]))
