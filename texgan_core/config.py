@@ -66,6 +66,8 @@ class TrainConfig:
     ema_decay: float = 0.995
     augment: bool = False           # flips and 90° turns: many textures are not isotropic
     stats_weight: float = 10.0      # colour mean/std matching: keeps tint and contrast right
+    band_weight: float = 0.0        # detail bands' colour covariance (losses.band_stats_loss); measured neutral
+    band_levels: int = 3
     patch_weight: float = 0.0       # patch-distribution (sliced Wasserstein) loss, see patchloss.py
     patch_levels: int = 4
     diffaug: str = ""               # DiffAugment policy for D's inputs, e.g. "color,translation,cutout"

@@ -3,6 +3,8 @@
 import torch
 import torch.nn.functional as F
 
+from .pyramids import band_pass
+
 
 def _maps(logits):
     """A discriminator gives one logit map or a list of them (one a scale)."""
@@ -44,3 +46,24 @@ def colour_stats_loss(fake, target_mean, target_std):
     mean = fake.mean((2, 3))
     std = fake.std((2, 3))
     return F.mse_loss(mean, target_mean) + F.mse_loss(std, target_std)
+
+
+def band_covariances(images, levels, circular):
+    """(B, levels, C, C): each detail band's channel covariance, per image."""
+    covs = []
+    for band in band_pass(images, levels, circular):
+        flat = band.flatten(2)
+        flat = flat - flat.mean(2, keepdim=True)
+        covs.append(flat @ flat.transpose(1, 2) / flat.shape[2])
+    return torch.stack(covs, 1)
+
+
+def band_stats_loss(fake, target_covs):
+    """Each detail band's channel covariance against the exemplar's (B, levels, C, C), relative
+    to the exemplar's band energy: band energy and colour together. Photos put their finest
+    detail almost all in brightness (the channels of the finest band correlate 0.97-0.99)
+    where the GAN's outputs carry colour noise (0.5-0.8). As a training loss it measured
+    neutral (bench/EXPERIMENTS.md), so it is off by default."""
+    covs = band_covariances(fake, target_covs.shape[1], circular=True)
+    scale = torch.diagonal(target_covs, dim1=2, dim2=3).mean(2)[..., None, None] + 1e-8
+    return ((covs - target_covs) / scale).pow(2).mean()

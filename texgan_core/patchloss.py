@@ -10,22 +10,7 @@ torus: the wrap is trained like any other place.
 import torch
 import torch.nn.functional as F
 
-_BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16
-
-
-def _blur_down(x, circular):
-    """Binomial blur then every other pixel: one pyramid level down."""
-    c = x.shape[1]
-    kernel = (_BINOMIAL[:, None] * _BINOMIAL[None, :]).to(x)[None, None].expand(c, 1, 5, 5)
-    x = F.pad(x, (2, 2, 2, 2), mode="circular" if circular else "reflect")
-    return F.conv2d(x, kernel, groups=c)[..., ::2, ::2]
-
-
-def pyramid(x, levels, circular):
-    out = [x]
-    for _ in range(levels - 1):
-        out.append(_blur_down(out[-1], circular))
-    return out
+from .pyramids import gaussian_pyramid
 
 
 def random_patches(x, size, count, generator, circular):
@@ -49,7 +34,7 @@ class PatchSWDLoss:
 
     def __init__(self, exemplars, levels=4, patch=7, projections=64, samples=4096):
         self.levels, self.patch, self.projections, self.samples = levels, patch, projections, samples
-        self.pyramids = [pyramid(e[None], levels, circular=False) for e in exemplars]
+        self.pyramids = [gaussian_pyramid(e[None], levels, circular=False) for e in exemplars]
 
     def __call__(self, fake, texture_ids, generator):
         """Mean over pyramid levels of the sliced Wasserstein-1 distance between random
@@ -58,7 +43,7 @@ class PatchSWDLoss:
         training can take)."""
         target_id = int(torch.mode(texture_ids.cpu()).values)
         loss = 0.0
-        for ours, theirs in zip(pyramid(fake, self.levels, circular=True), self.pyramids[target_id]):
+        for ours, theirs in zip(gaussian_pyramid(fake, self.levels, circular=True), self.pyramids[target_id]):
             a = random_patches(ours, self.patch, self.samples, generator, circular=True)
             b = random_patches(theirs.to(fake), self.patch, self.samples, generator, circular=False)
             dirs = torch.randn(a.shape[1], self.projections, generator=generator).to(fake)

@@ -23,7 +23,7 @@ from .devices import resolve_device
 from .errors import TexganError
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
-from .losses import colour_stats_loss, d_loss, g_loss, r1_penalty
+from .losses import band_covariances, band_stats_loss, colour_stats_loss, d_loss, g_loss, r1_penalty
 from .modelfile import load_state, save_model, save_state
 from .nets import build_discriminator, build_generator
 from .patchloss import PatchSWDLoss
@@ -82,7 +82,7 @@ class Trainer:
             tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
             self.model_config = model_config_from_dict(meta["model_config"])
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only
-            tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0)
+            tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0)
         self.tc = tc
         try:
             self.augment_policy = parse_policy(tc.diffaug)
@@ -114,6 +114,8 @@ class Trainer:
         self._calibrated_at = None
         self.patch_loss = PatchSWDLoss(self.exemplars, tc.patch_levels) if tc.patch_weight > 0 else None
         self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))]) for e in self.exemplars])
+        self._band_targets = torch.cat([band_covariances(e[None], tc.band_levels, circular=False)
+                                        for e in self.exemplars]) if tc.band_weight > 0 else None
         if resumed:
             self._restore(*resumed)
 
@@ -162,6 +164,8 @@ class Trainer:
         targets = self._targets.to(self.device)[ids]
         loss_stats = colour_stats_loss(fake, targets[:, 0], targets[:, 1])
         loss_g = loss_adv + tc.stats_weight * loss_stats
+        if tc.band_weight > 0:
+            loss_g = loss_g + tc.band_weight * band_stats_loss(fake, self._band_targets.to(self.device)[ids])
         if self.patch_loss is not None:
             loss_g = loss_g + tc.patch_weight * self.patch_loss(fake, ids, self.rng)
         self.opt_g.zero_grad(set_to_none=True)
