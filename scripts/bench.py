@@ -9,7 +9,8 @@
 - peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
   exemplar quadrant, scored (scripts/bench_peers.py).
 - curves: held-out quality against CPU time while training tile and dcgan models.
-- report: the curves and headline tables and bench/contact_sheet.png from the last two parts' JSON.
+- report: the curves, headline and by-scale tables and bench/contact_sheet.png from the last two
+  parts' JSON and PNGs.
 Needs matplotlib for the curve plot (`pip install matplotlib`); nothing else beyond the package.
 """
 
@@ -216,6 +217,39 @@ def headline_lines():
     return lines
 
 
+def scale_lines():
+    """Held-out SWD split by pyramid level for each photo's other quadrants, its best peer and
+    TexGAN: at which scale the model is behind (recomputed from the PNGs, about a minute)."""
+    import numpy as np
+
+    from texgan_core.images import load_image
+    from texgan_core.metrics import held_out_swd_levels, split_quadrants
+
+    peers = json.loads((ROOT / "bench" / "peers" / "scores.json").read_text())["rows"]
+    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    lines = ["## Held-out SWD by scale", "",
+             "The headline's held-out SWD per Laplacian pyramid level, finest (256 px) first, coarsest "
+             "(16 px) last; the headline is their mean. The coarsest level holds only 100 "
+             "neighbourhoods and reads mostly sampling noise.", "",
+             "| photo | real | best peer | TexGAN tile |", "|---|---|---|---|"]
+
+    def cell(levels):
+        return " · ".join(f"{v:.0f}" for v in levels)
+
+    for photo in sorted({r["photo"] for r in curves if r["arch"] == "tile"}):
+        q = split_quadrants(load_image(ROOT / "bench" / "photos" / f"{photo}.png")[..., :3])
+        real = np.mean([held_out_swd_levels(o, q["held"]) for o in q["other"]], axis=0)
+        tools = [r for r in peers if r["photo"] == photo and r["tool"] not in ("real", "exemplar", "naive")
+                 and "held_swd" in r]
+        best = min(tools, key=lambda r: r["held_swd"]) if tools else None
+        peer = (held_out_swd_levels(load_image(ROOT / "bench" / "peers" / f"{photo}_{best['tool']}.png")[..., :3],
+                                    q["held"]) if best else None)
+        ours = held_out_swd_levels(load_image(ROOT / "bench" / "outputs" / f"{photo}_tile.png")[..., :3], q["held"])
+        lines.append(f"| {photo} | {cell(real)} | {cell(peer) + ' (' + best['tool'] + ')' if best else '—'} "
+                     f"| {cell(ours)} |")
+    return lines
+
+
 def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     """Each photo's row: the photo, the peers' outputs, TexGAN's and DCGAN's, all tiled 2×2."""
     from benchlib.sheet import contact_sheet
@@ -283,6 +317,8 @@ def main():
         lines = curve_lines(curves, args.every)
         write_section(lines[0][3:], lines)
         lines = headline_lines()
+        write_section(lines[0][3:], lines)
+        lines = scale_lines()
         write_section(lines[0][3:], lines)
         print(write_contact_sheet())
     print(f"wrote {RESULTS}")

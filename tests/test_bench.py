@@ -66,3 +66,33 @@ def test_headline_puts_texgan_beside_the_best_peer(tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "ROOT", tmp_path)
     row = bench.headline_lines()[-1]
     assert row == "| p | 60 | 70 | 80 (gimp_texturize) | 100 (0.75) | 1.25 | 1.00 | 0% | 150 (1.00) |"
+
+
+def test_by_scale_table_shows_where_an_output_is_off(tmp_path, monkeypatch):
+    """An output that is a smooth photo plus pixel noise is far off at the finest level and
+    close at the coarsest."""
+    import json
+
+    from texgan_core.images import save_png
+
+    for folder in ("photos", "peers", "outputs"):
+        (tmp_path / "bench" / folder).mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    y = np.arange(512)
+    photo = (0.5 + 0.2 * np.sin(y / 5.0)[:, None, None] * np.cos(y / 7.0)[None, :, None]
+             * np.ones((1, 1, 3))).astype(np.float32)
+    save_png(tmp_path / "bench" / "photos" / "p.png", photo)
+    save_png(tmp_path / "bench" / "peers" / "p_gimp_texturize.png", photo)
+    grainy = np.clip(photo + rng.normal(0, 0.05, photo.shape), 0, 1).astype(np.float32)
+    save_png(tmp_path / "bench" / "outputs" / "p_tile.png", grainy)
+    rows = [{"photo": "p", "tool": "gimp_texturize", "held_swd": 50.0}]
+    (tmp_path / "bench" / "peers" / "scores.json").write_text(json.dumps({"rows": rows}))
+    curves = [{"photo": "p", "arch": "tile", "points": [{"held_swd": 1.0}], "two_sample": 0.5}]
+    (tmp_path / "bench" / "curves.json").write_text(json.dumps(curves))
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    cells = bench.scale_lines()[-1].strip("| ").split(" | ")
+    assert cells[0] == "p" and cells[2].endswith("(gimp_texturize)")
+    peer = [float(v) for v in cells[2].split(" (")[0].split(" · ")]
+    ours = [float(v) for v in cells[3].split(" · ")]
+    assert len(peer) == len(ours) == 5
+    assert ours[0] > 5 * peer[0] and abs(ours[-1] - peer[-1]) < 0.2 * peer[-1]

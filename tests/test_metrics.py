@@ -10,6 +10,7 @@ from texgan_core.metrics import (
     copying,
     diversity,
     held_out_swd,
+    held_out_swd_levels,
     laplacian_pyramid,
     nearest_patch_rms,
     patch_contrast,
@@ -66,6 +67,18 @@ def test_swd_self_is_zero_and_other_textures_are_far():
     # Fine levels separate far more clearly; the coarsest has only (16 - 6)² neighbourhoods
     # per image and reads ~190 even between two samples of one process.
     assert against_noise["levels"][0] > 3 * same_process["levels"][0]
+
+
+def test_held_out_swd_by_level_finds_the_scale_that_is_off():
+    """Pixel noise on the texture shows in the finest level and nowhere else; the levels'
+    mean is the held-out SWD."""
+    held = smooth_texture(128, 1)
+    grainy = np.clip(smooth_texture(256, 2) + np.random.default_rng(3).normal(0, 0.1, (256, 256, 3)), 0, 1)
+    clean = held_out_swd_levels(smooth_texture(256, 2), held, window=128)
+    noisy = held_out_swd_levels(grainy, held, window=128)
+    assert len(noisy) == 4
+    assert noisy[0] > 2 * clean[0] and np.allclose(noisy[1:], clean[1:], rtol=0.1)
+    assert np.isclose(np.mean(noisy), held_out_swd(grainy, held, window=128))
 
 
 def test_swd_noise_pair_is_close_compared_to_noise_vs_structure():

@@ -324,13 +324,18 @@ def held_out_swd(output, held, window: int = 256, seed: int = 0) -> float:
     Scoring windows of the held quadrant's size keeps the number comparable with
     `reference_scores`, where a 256² quadrant is scored against another.
     """
+    return float(np.mean(held_out_swd_levels(output, held, window, seed)))
+
+
+def held_out_swd_levels(output, held, window: int = 256, seed: int = 0) -> list[float]:
+    """`held_out_swd` per pyramid level, finest first: at which scale an output is off."""
     out = as_image(output, "output")
     h, w = out.shape[:2]
     if h < window or w < window:
-        return swd(out, held, seed=seed)["mean"]
-    scores = [swd(out[r:r + window, c:c + window], held, seed=seed)["mean"]
+        return swd(out, held, seed=seed)["levels"]
+    levels = [swd(out[r:r + window, c:c + window], held, seed=seed)["levels"]
               for r in range(0, h - window + 1, window) for c in range(0, w - window + 1, window)]
-    return float(np.mean(scores))
+    return [float(v) for v in np.mean(levels, axis=0)]
 
 
 def reference_scores(photo, seed: int = 0, size: int = 256) -> dict:
