@@ -187,6 +187,14 @@ def plot_curves(results, path):
     plt.close(fig)
 
 
+def best_peer(peers, photo):
+    """The tool with the lowest held-out SWD on the photo (the photo's own references and the
+    naive tiling are not tools), or None."""
+    tools = [r for r in peers if r["photo"] == photo and r["tool"] not in ("real", "exemplar", "naive")
+             and "held_swd" in r]
+    return min(tools, key=lambda r: r["held_swd"]) if tools else None
+
+
 def headline_lines():
     """One row per photo: the photo's own references, the best peer, TexGAN and DCGAN, from
     bench/peers/scores.json and bench/curves.json (so it can be rebuilt without rerunning)."""
@@ -201,8 +209,7 @@ def headline_lines():
              "|---|---|---|---|---|---|---|---|---|"]
     for photo in sorted({r["photo"] for r in curves}):
         ref = {r["tool"]: r for r in peers if r["photo"] == photo}
-        tools = [r for t, r in ref.items() if t not in ("real", "exemplar", "naive") and "held_swd" in r]
-        best = min(tools, key=lambda r: r["held_swd"]) if tools else None
+        best = best_peer(peers, photo)
         ours = {r["arch"]: r for r in curves if r["photo"] == photo}
         tile, dcgan = ours.get("tile"), ours.get("dcgan")
         t = tile["points"][-1] if tile else None
@@ -239,9 +246,7 @@ def scale_lines():
     for photo in sorted({r["photo"] for r in curves if r["arch"] == "tile"}):
         q = split_quadrants(load_image(ROOT / "bench" / "photos" / f"{photo}.png")[..., :3])
         real = np.mean([held_out_swd_levels(o, q["held"]) for o in q["other"]], axis=0)
-        tools = [r for r in peers if r["photo"] == photo and r["tool"] not in ("real", "exemplar", "naive")
-                 and "held_swd" in r]
-        best = min(tools, key=lambda r: r["held_swd"]) if tools else None
+        best = best_peer(peers, photo)
         peer = (held_out_swd_levels(load_image(ROOT / "bench" / "peers" / f"{photo}_{best['tool']}.png")[..., :3],
                                     q["held"]) if best else None)
         ours = held_out_swd_levels(load_image(ROOT / "bench" / "outputs" / f"{photo}_tile.png")[..., :3], q["held"])

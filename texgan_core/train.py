@@ -113,9 +113,11 @@ class Trainer:
         self.step, self.seconds = 0, 0.0
         self._calibrated_at = None
         self.patch_loss = PatchSWDLoss(self.exemplars, tc.patch_levels) if tc.patch_weight > 0 else None
-        self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))]) for e in self.exemplars])
+        # per-exemplar loss targets, moved to the device once rather than every step
+        self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))])
+                                     for e in self.exemplars]).to(self.device)
         self._band_targets = torch.cat([band_covariances(e[None], tc.band_levels, circular=False)
-                                        for e in self.exemplars]) if tc.band_weight > 0 else None
+                                        for e in self.exemplars]).to(self.device) if tc.band_weight > 0 else None
         if resumed:
             self._restore(*resumed)
 
@@ -161,11 +163,11 @@ class Trainer:
 
         fake = self.G(self._noise(self.G, ids))
         loss_adv = g_loss(self.D(self._augment(fake), ids), tc.loss)
-        targets = self._targets.to(self.device)[ids]
+        targets = self._targets[ids]
         loss_stats = colour_stats_loss(fake, targets[:, 0], targets[:, 1])
         loss_g = loss_adv + tc.stats_weight * loss_stats
-        if tc.band_weight > 0:
-            loss_g = loss_g + tc.band_weight * band_stats_loss(fake, self._band_targets.to(self.device)[ids])
+        if self._band_targets is not None:
+            loss_g = loss_g + tc.band_weight * band_stats_loss(fake, self._band_targets[ids])
         if self.patch_loss is not None:
             loss_g = loss_g + tc.patch_weight * self.patch_loss(fake, ids, self.rng)
         self.opt_g.zero_grad(set_to_none=True)
