@@ -187,6 +187,16 @@ def plot_curves(results, path):
     plt.close(fig)
 
 
+def saved_curves():
+    """The training curves the last `curves` run wrote (bench/curves.json)."""
+    return json.loads((ROOT / "bench" / "curves.json").read_text())
+
+
+def saved_peer_rows():
+    """The peers' scores the last `peers` run wrote (bench/peers/scores.json)."""
+    return json.loads((ROOT / "bench" / "peers" / "scores.json").read_text())["rows"]
+
+
 def best_peer(peers, photo):
     """The tool with the lowest held-out SWD on the photo (the photo's own references and the
     naive tiling are not tools), or None."""
@@ -198,8 +208,7 @@ def best_peer(peers, photo):
 def headline_lines():
     """One row per photo: the photo's own references, the best peer, TexGAN and DCGAN, from
     bench/peers/scores.json and bench/curves.json (so it can be rebuilt without rerunning)."""
-    peers = json.loads((ROOT / "bench" / "peers" / "scores.json").read_text())["rows"]
-    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    peers, curves = saved_peer_rows(), saved_curves()
     lines = ["## Headline: held-out SWD (lower is better) on photos the models never saw whole", "",
              "Exemplar = the photo's top-left 256²; scored against its unseen bottom-right 256². "
              "'real' = the photo's two other unseen quadrants (a genuinely new sample scores this). "
@@ -232,8 +241,7 @@ def scale_lines():
     from texgan_core.images import load_image
     from texgan_core.metrics import held_out_swd_levels, split_quadrants
 
-    peers = json.loads((ROOT / "bench" / "peers" / "scores.json").read_text())["rows"]
-    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    peers, curves = saved_peer_rows(), saved_curves()
     lines = ["## Held-out SWD by scale", "",
              "The headline's held-out SWD per Laplacian pyramid level, finest (256 px) first, coarsest "
              "(16 px) last; the headline is their mean. The coarsest level holds only 100 "
@@ -261,7 +269,7 @@ def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
 
     from texgan_core.images import load_image
 
-    curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+    curves = saved_curves()
     rows = []
     for photo in sorted({r["photo"] for r in curves}):
         items = [("photo (top-left 512²)", load_image(ROOT / "bench" / "photos" / f"{photo}.png")[:512, :512, :3])]
@@ -317,7 +325,7 @@ def main():
         lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
     if "report" in parts:
-        curves = json.loads((ROOT / "bench" / "curves.json").read_text())
+        curves = saved_curves()
         plot_curves(curves, ROOT / "bench" / "curves.png")
         lines = curve_lines(curves, args.every)
         write_section(lines[0][3:], lines)
