@@ -39,28 +39,26 @@ def _rebuild_if_stale() -> None:
     _stale = False
     pcoll = _collection("models")
     thumbs = state.user_dir("thumbnails")
-    items, found = [], {}
+    items, found, cached = [], {}, set()
     for entry in catalog.list_models([state.models_dir()]):
         if entry.name in found:          # a bundled model of the same name wins, as in the core
             continue
         found[entry.name] = entry
-        icon = _thumbnail_icon(pcoll, thumbs, entry.path)
+        icon, cache = _thumbnail_icon(pcoll, thumbs, entry.path)
+        cached.add(cache)
         where = "bundled" if entry.bundled else str(entry.path.parent)
         items.append((entry.name, entry.name, f"{entry.name} ({where})", icon,
                       zlib.crc32(entry.name.encode()) & 0x7FFFFFFF))
     if not items:
         items.append(("NONE", "No models", "Train one in the Train panel", 'ERROR', 0))
     _items, _entries = items, found
-    _prune_thumbnails(thumbs, found.values())
+    if None not in cached:   # a model file went away during the scan: prune on the next one
+        _prune_thumbnails(thumbs, keep=cached)
 
 
-def _prune_thumbnails(folder: Path, listed) -> None:
+def _prune_thumbnails(folder: Path, keep: set) -> None:
     """Drop cached thumbnails of models that were retrained, moved or deleted: each
     retraining writes a new one, and the folder would otherwise only grow."""
-    try:
-        keep = {_cache_file(folder, entry.path) for entry in listed}
-    except OSError:      # a model file went away during the scan: prune on the next one
-        return
     for stale in set(folder.glob("*.png")) - keep:
         stale.unlink(missing_ok=True)
 
@@ -77,22 +75,27 @@ def thumbnail(name: str):
     return _collection("models").get(_preview_key(entry.path))
 
 
-def _cache_file(folder: Path, path: Path) -> Path:
-    """Where a model's thumbnail is cached: named after the model file and its mtime."""
-    return folder / f"{path.stem}-{zlib.crc32(_preview_key(path).encode()):08x}.png"
+def _cache_file(folder: Path, key: str, path: Path) -> Path:
+    """Where a model's thumbnail is cached: named after the model file and its mtime (`key`)."""
+    return folder / f"{path.stem}-{zlib.crc32(key.encode()):08x}.png"
 
 
-def _thumbnail_icon(pcoll, folder: Path, path: Path) -> int:
+def _thumbnail_icon(pcoll, folder: Path, path: Path) -> tuple:
+    """(icon id, cache file): 0 for a model without a readable thumbnail, None for one whose
+    file went away."""
     try:
         key = _preview_key(path)
+    except OSError:
+        return 0, None
+    cache = _cache_file(folder, key, path)
+    try:
         if key not in pcoll:
-            cache = _cache_file(folder, path)
             if not cache.is_file():
                 atomic_write_bytes(cache, fileformat.read_thumbnail_png(path))
             pcoll.load(key, str(cache), 'IMAGE')
     except (TexganError, OSError):
-        return 0
-    return pcoll[key].icon_id
+        return 0, cache
+    return pcoll[key].icon_id, cache
 
 
 def enum_items(_self, _context):
