@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Small enough to train in seconds, shaped like the real thing (same levels and stride).
-TINY = dict(widths=(32, 24, 16, 8), convs=(1, 1, 1, 1), local_dim=8, global_dim=4, texture_dim=4,
+TINY = dict(widths=(32, 24, 16, 8, 8), convs=(1, 1, 1, 1, 1), local_dim=8, global_dim=4, texture_dim=4,
             periodic_dim=2, d_widths=(8, 16, 16, 16))
 
 

@@ -19,11 +19,15 @@ class TileConfig:
     # strongly periodic materials.
     periodic_dim: int = 0
     # Generator levels: the first works on the noise grid, each next one after a bilinear 2×
-    # upsampling; a sub-pixel conv (pixel shuffle) makes the last 2×. So the stride is
-    # 2 ** len(widths) and no feature map is ever full-resolution: at 1024² that is where
-    # the time went (memory-bound 3×3 convs on few channels, measured 0.3-0.6 s each).
-    widths: tuple = (96, 64, 48, 24)
-    convs: tuple = (2, 1, 1, 1)     # 3×3 convs per level; more on the grid = larger shapes
+    # upsampling; a 3×3 conv turns the last level into pixels, so the stride is
+    # 2 ** (len(widths) - 1). The last level is at full resolution and narrow: a non-linear,
+    # noisy level there drew brick joints and wood grain that a linear last 2× could not
+    # (held-out SWD better on 3 of 6 photos, equal on 3, bench/EXPERIMENTS.md).
+    widths: tuple = (96, 64, 48, 24, 16)
+    convs: tuple = (2, 1, 1, 1, 1)  # 3×3 convs per level; more on the grid = larger shapes
+    # Models before the full-resolution level made the last 2× with a sub-pixel conv (pixel
+    # shuffle) from the half-resolution level: stride 2 ** len(widths). Kept to load them.
+    subpixel_out: bool = False
     # Noise maps added in every conv after an upsampling (StyleGAN). Without them all fine
     # detail had to come from the 16-px noise grid and came out as a diagonal hatching; with
     # one, held-out SWD improved on 4 of 6 photos (bench/EXPERIMENTS.md).
@@ -35,7 +39,7 @@ class TileConfig:
 
     @property
     def stride(self) -> int:
-        return 2 ** len(self.widths)
+        return 2 ** (len(self.widths) - (0 if self.subpixel_out else 1))
 
 
 @dataclass
@@ -80,7 +84,7 @@ ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
 
 
 # What a model file written before a key existed meant by leaving it out.
-LEGACY_DEFAULTS = {"tile": {"level_noise": 0}}
+LEGACY_DEFAULTS = {"tile": {"level_noise": 0, "subpixel_out": True}}
 
 
 def model_config_from_dict(data: dict):

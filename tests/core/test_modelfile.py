@@ -83,21 +83,26 @@ def test_written_files_follow_the_umask_not_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "shared.texgan").stat().st_mode) == 0o666 & ~mask
 
 
-def test_a_model_file_from_before_noise_levels_still_loads(tmp_path):
-    """A key added to the config later means what the network did before it existed."""
+@pytest.mark.parametrize("key, old_value, old_shape", [
+    ("level_noise", 0, {}),
+    ("subpixel_out", True, {"widths": (32, 24, 16, 8), "convs": (1, 1, 1, 1)}),
+])
+def test_a_model_file_from_before_a_config_key_still_loads(tmp_path, key, old_value, old_shape):
+    """A key added to the config later means what the network did before it existed:
+    files from before per-level noise, and from before the full-resolution level."""
     from texgan_testutils import TINY
     from texgan_core.config import TileConfig
     from texgan_core.fileformat import read_container, write_container
     from texgan_core.modelfile import save_model
     from texgan_core.nets import build_generator
 
-    config = TileConfig(**{**TINY, "level_noise": 0})
+    config = TileConfig(**{**TINY, **old_shape, key: old_value})
     current = tmp_path / "current.texgan"
     save_model(current, build_generator(config).eval(), config, ["t"], {}, b"")
     info, entries = read_container(current)
-    info["config"].pop("level_noise")
+    info["config"].pop(key)
     old = tmp_path / "old.texgan"
     write_container(old, entries, info)
     model = texgan_core.load_model(old, device="cpu")
-    assert model.config.level_noise == 0
+    assert getattr(model.config, key) == old_value and model.stride == 16
     assert np.array_equal(model.generate(64, 64, seed=3), texgan_core.load_model(current).generate(64, 64, seed=3))

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import texgan_core
+from texgan_testutils import TINY
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,6 @@ def model(tiny_model):
 def _random_generator(**overrides):
     """An untrained tile generator with its noise strengths and BatchNorm statistics away from
     their starting values, so a wrongly placed noise map cannot hide behind a zero."""
-    from texgan_testutils import TINY
     from texgan_core.config import TileConfig
     from texgan_core.generate import TextureModel
     from texgan_core.nets.tile import TileGenerator
@@ -32,11 +32,17 @@ def _random_generator(**overrides):
     return TextureModel(g, cfg, {}, torch.device("cpu"))
 
 
-@pytest.fixture(params=["trained", "noise 1", "noise 2"])
+@pytest.fixture(params=["trained", "noise 1", "noise 2", "sub-pixel out"])
 def any_model(request, model):
-    """The trained tiny model, and untrained ones with one and two noise maps a level whose
-    strengths are far from zero: what must hold for every tile generator."""
-    return model if request.param == "trained" else _random_generator(level_noise=int(request.param[-1]))
+    """The trained tiny model, untrained ones with one and two noise maps a level whose
+    strengths are far from zero, and one shaped like the models before the full-resolution
+    level (a sub-pixel conv makes the last 2×): what must hold for every tile generator."""
+    if request.param == "trained":
+        return model
+    if request.param == "sub-pixel out":
+        return _random_generator(level_noise=1, widths=TINY["widths"][:-1], convs=TINY["convs"][:-1],
+                                 subpixel_out=True)
+    return _random_generator(level_noise=int(request.param[-1]))
 
 
 def test_rolling_the_noise_grid_rolls_the_image(any_model):
@@ -142,7 +148,7 @@ def test_noise_per_level_reaches_the_image_through_its_learned_strengths():
     g = model.generator
     noise = g.sample_noise(1, 4, 4, torch.Generator().manual_seed(1), [0])
     other = dict(noise, fine=torch.randn(noise["fine"].shape, generator=torch.Generator().manual_seed(2)))
-    assert noise["fine"].shape[1] == 4 + 16 + 64  # the TINY net's three upsampled levels
+    assert noise["fine"].shape[1] == 4 + 16 + 64 + 256  # the TINY net's four upsampled levels
     with torch.no_grad():
         assert (g(noise) - g(other)).abs().mean() > 1e-3
         for block in g.blocks:

@@ -91,8 +91,11 @@ class TileGenerator(nn.Module):
                 self.plan.append("conv")
                 c = width
         self.blocks = nn.ModuleList(blocks)
-        self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)  # sub-pixel conv: the last 2×
-        _icnr_(self.to_pixels)
+        if cfg.subpixel_out:  # older models: a sub-pixel conv makes the last 2×
+            self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)
+            _icnr_(self.to_pixels)
+        else:
+            self.to_pixels = nn.Conv2d(c, cfg.channels, 3)
 
     def _noise_channels_below(self, level) -> int:
         """Grid channels of the per-level noise of levels 1 … level-1: 4^l a map for level l
@@ -156,7 +159,7 @@ class TileGenerator(nn.Module):
             rows, cols = x.shape[-2] - 2, x.shape[-1] - 2  # what the unpadded 3×3 conv leaves
             x = next(blocks)(x, None if noise is None else _centre(noise, rows, cols))
         x = self.to_pixels(wrap_pad(x) if circular else x)
-        return torch.tanh(F.pixel_shuffle(x, 2))
+        return torch.tanh(F.pixel_shuffle(x, 2) if self.cfg.subpixel_out else x)
 
     def level_noise_maps(self, fine, level):
         """The level's noise maps for the whole window: its cells' channels unfolded to pixels."""
@@ -173,7 +176,7 @@ class TileGenerator(nn.Module):
         output pixels: (first pixel relative to the window's first real cell, pixels beyond
         the real cells' own). Each conv eats a pixel per side, each upsampling one more."""
         start, extra = -halo, 2 * halo
-        for step in self.plan + ["conv", "shuffle"]:
+        for step in self.plan + (["conv", "shuffle"] if self.cfg.subpixel_out else ["conv"]):
             if step == "conv":
                 start, extra = start + 1, extra - 2
             elif step == "up":
