@@ -81,8 +81,8 @@ def _cache_file(folder: Path, key: str, path: Path) -> Path:
 
 
 def _thumbnail_icon(pcoll, folder: Path, path: Path) -> tuple:
-    """(icon id, cache file): 0 for a model without a readable thumbnail, None for one whose
-    file went away."""
+    """(icon id, cache file): the icon is 0 when the thumbnail cannot be read; the cache file
+    is None when the model file went away (its name needs the file's mtime)."""
     try:
         key = _preview_key(path)
     except OSError:
