@@ -30,10 +30,11 @@ def random_crops(image, rng, count=64, size=96):
 
 def main(photo, steps, every=100):
     quadrants = split_quadrants(load_image(Path(__file__).resolve().parents[1] / "photos" / f"{photo}.png")[..., :3])
-    tmp = Path(tempfile.mkdtemp())
-    save_png(tmp / f"{photo}.png", quadrants["exemplar"])
-    trainer = Trainer([tmp / f"{photo}.png"], tmp / "m.texgan", device="cpu",
-                      train_config=TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9))
+    with tempfile.TemporaryDirectory() as tmp:
+        exemplar = Path(tmp) / f"{photo}.png"
+        save_png(exemplar, quadrants["exemplar"])
+        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", device="cpu",
+                          train_config=TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9))
     rng = torch.Generator().manual_seed(7)
     sets = {"train": quadrants["exemplar"], "held": quadrants["held"],
             "other0": quadrants["other"][0], "other1": quadrants["other"][1]}
@@ -49,7 +50,6 @@ def main(photo, steps, every=100):
             logits["fake"] = trainer.D(trainer.G(trainer._noise(trainer.G, ids)), ids)[0].mean().item()
             trainer.G.train()
         print(json.dumps({"step": trainer.step, **{k: round(v, 2) for k, v in logits.items()}}), flush=True)
-
 
 if __name__ == "__main__":
     main(sys.argv[1], *map(int, sys.argv[2:]))
