@@ -42,7 +42,8 @@ def build_parser():
     t.add_argument("--augment", action="store_true", help="random flips and 90° turns")
     t.add_argument("--periodic", type=int, default=None,
                    help="sine planes in the tile model's input (default 0: on photos with no regular "
-                        "pattern they imprint diagonal gratings); try 2-4 for strongly periodic materials")
+                        "pattern they imprint diagonal gratings); 2-4 for strongly periodic materials, "
+                        "though 4 measured no better on bricks with the current recipe")
     t.add_argument("--level-noise", type=int, default=None, metavar="N",
                    help="noise maps added at every upsampled level of the tile generator (default: the "
                         "recipe's); 0 leaves all fine detail to the coarse noise grid")

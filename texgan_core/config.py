@@ -16,7 +16,7 @@ class TileConfig:
     # Sine planes (PSGAN), their wave vectors chosen by the global code. Off by default: on
     # photos without a regular pattern they draw a diagonal grating, and without them the
     # held-out SWD was better on 4 of 6 photos (bench/EXPERIMENTS.md). `--periodic N` for
-    # strongly periodic materials.
+    # strongly periodic materials (with the current recipe 4 is no better on bricks).
     periodic_dim: int = 0
     # Generator levels: the first works on the noise grid, each next one after a bilinear 2×
     # upsampling; a 3×3 conv turns the last level into pixels, so the stride is
@@ -35,7 +35,7 @@ class TileConfig:
     # Discriminator widths: one 4×4 stride-2 conv each, then a 3×3 conv to one logit map
     # per texture. Four halvings see about 80 px: a stone or a brick, not the whole crop.
     # Half the width of the first recipes' 32/64/128/128: equal held-out SWD on all six
-    # photos with 13-40 % more steps a CPU-second (bench/EXPERIMENTS.md).
+    # photos over two training seeds, with 13-42 % more steps a CPU-second (bench/EXPERIMENTS.md).
     d_widths: tuple = (16, 32, 64, 64)
     d_scales: int = 1               # discriminators on the crop pooled 1×, 2×, 4×...
 
