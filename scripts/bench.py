@@ -144,18 +144,30 @@ def curve_lines(results, every_s):
     lines = ["## Training curves", "",
              f"Each model trains on the photo's top-left 256² only, on one CPU thread, for a budget of "
              f"CPU seconds spent training (evaluation excluded); every {every_s:.0f} s two 512² outputs are "
-             "scored: held-out SWD against the unseen bottom-right quadrant (lower is better), seam "
-             "(1.0 = none) and copying (share of 16² patches copied from the exemplar). Final row per run also "
-             "gives the two-sample judge's accuracy on the last output (0.5 = indistinguishable). "
-             "Plot: `bench/curves.png`; raw points: `bench/curves.json`.", "",
-             "| photo | arch | steps | steps/s | held-out SWD first → last | best | seam | copying | two-sample |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "scored: held-out SWD against the unseen bottom-right quadrant (lower is better). The trained "
+             "model is then scored on eight 512² outputs (seeds 0-7): held-out SWD ('final'), seam (1.0 = none; "
+             "mean, and the range over the eight), copying (share of 16² patches copied from the exemplar) and "
+             "the two-sample judge's accuracy (0.5 = indistinguishable; mean of four judges, each trained on one "
+             "output, and their range). Plot: `bench/curves.png`; raw points: `bench/curves.json`.", "",
+             "| photo | arch | steps | steps/s | held-out SWD first → last | best | final | seam | copying | two-sample |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        p = r["points"]
+        p, f = r["points"], final_scores(r)
         lines.append(f"| {r['photo']} | {r['arch']} | {p[-1]['step']} | {r['steps_per_s']:.2f} | "
                      f"{p[0]['held_swd']:.0f} → {p[-1]['held_swd']:.0f} | {min(q['held_swd'] for q in p):.0f} | "
-                     f"{p[-1]['seam']:.2f} | {p[-1]['copying']:.1%} | {r['two_sample']:.2f} |")
+                     f"{f['held_swd']:.0f} | {f['seam']:.2f} ({_span(f.get('seam_each'))}) | {f['copying']:.1%} | "
+                     f"{r['two_sample']:.2f} ({_span(f.get('two_sample_each'))}) |")
     return lines
+
+
+def final_scores(result):
+    """The trained model's scores: its final eight-output scoring, or (curves run before that
+    existed) the last curve point."""
+    return result.get("final") or result["points"][-1]
+
+
+def _span(values):
+    return f"{min(values):.2f}–{max(values):.2f}" if values else "—"
 
 
 def plot_curves(results, path):
@@ -212,8 +224,9 @@ def headline_lines():
     lines = ["## Headline: held-out SWD (lower is better) on photos the models never saw whole", "",
              "Exemplar = the photo's top-left 256²; scored against its unseen bottom-right 256². "
              "'real' = the photo's two other unseen quadrants (a genuinely new sample scores this). "
-             "TexGAN and DCGAN after their training budget (see Training curves); the two-sample "
-             "judge's accuracy in brackets (0.5 = cannot tell the output from the photo).", "",
+             "TexGAN and DCGAN after their training budget, scored on eight 512² outputs (see Training "
+             "curves); the two-sample judge's accuracy in brackets, the mean of four judges (0.5 = cannot "
+             "tell the output from the photo).", "",
              "| photo | real | exemplar tiled | best peer | TexGAN tile | × best peer | seam | copying | DCGAN |",
              "|---|---|---|---|---|---|---|---|---|"]
     for photo in sorted({r["photo"] for r in curves}):
@@ -221,14 +234,14 @@ def headline_lines():
         best = best_peer(peers, photo)
         ours = {r["arch"]: r for r in curves if r["photo"] == photo}
         tile, dcgan = ours.get("tile"), ours.get("dcgan")
-        t = tile["points"][-1] if tile else None
+        t = final_scores(tile) if tile else None
         cells = [photo, f"{ref['real']['held_swd']:.0f}" if "real" in ref else "—",
                  f"{ref['exemplar']['held_swd']:.0f}" if "exemplar" in ref else "—",
                  f"{best['held_swd']:.0f} ({best['tool']})" if best else "—",
                  f"{t['held_swd']:.0f} ({tile['two_sample']:.2f})" if t else "—",
                  f"{t['held_swd'] / best['held_swd']:.2f}" if t and best else "—",
                  f"{t['seam']:.2f}" if t else "—", f"{t['copying']:.0%}" if t else "—",
-                 f"{dcgan['points'][-1]['held_swd']:.0f} ({dcgan['two_sample']:.2f})" if dcgan else "—"]
+                 f"{final_scores(dcgan)['held_swd']:.0f} ({dcgan['two_sample']:.2f})" if dcgan else "—"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

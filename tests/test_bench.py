@@ -16,7 +16,7 @@ from benchlib import curves  # noqa: E402
 
 def test_a_short_curve_scores_every_point(tmp_path):
     result = curves.run_curve(ROOT / "bench" / "photos" / "bricks.png", "tile", budget_s=1.0, every_s=1e-9,
-                              out_dir=tmp_path, size=256, seeds=(0,))
+                              out_dir=tmp_path, size=256, seeds=(0,), final_seeds=(0, 1, 2), judges=2)
     points = result["points"]
     assert [p["step"] for p in points] == list(range(1, len(points) + 1))  # every step scored
     assert points[-1]["seconds"] >= 1.0  # the budget was spent, and not overrun:
@@ -24,7 +24,12 @@ def test_a_short_curve_scores_every_point(tmp_path):
     for p in points:
         assert set(p) == {"seconds", "step", "held_swd", "swd_exemplar", "seam", "seam_all_edges", "copying"}
         assert p["held_swd"] > 0 and 0 <= p["copying"] <= 1 and 0.8 < p["seam"] < 1.25
-    assert 0 <= result["two_sample"] <= 1 and Path(result["output"]).is_file()
+    assert Path(result["output"]).is_file()
+    final = result["final"]  # the trained model scored once more, on more outputs and judges
+    assert len(final["seam_each"]) == 3 and len(set(final["seam_each"])) == 3  # three different outputs
+    assert final["seam"] == pytest.approx(np.mean(final["seam_each"]))
+    assert len(final["two_sample_each"]) == 2 and all(0 <= a <= 1 for a in final["two_sample_each"])
+    assert result["two_sample"] == pytest.approx(np.mean(final["two_sample_each"]))
 
 
 def test_results_sections_are_replaced_not_repeated(tmp_path, monkeypatch):
@@ -60,12 +65,19 @@ def test_headline_puts_texgan_beside_the_best_peer(tmp_path, monkeypatch):
             {"photo": "p", "tool": "gmic_randomphase", "held_swd": 90.0}]
     (tmp_path / "bench" / "peers" / "scores.json").write_text(json.dumps({"rows": rows}))
     point = {"seconds": 60, "step": 10, "held_swd": 100.0, "seam": 1.0, "copying": 0.0}
-    curves = [{"photo": "p", "arch": "tile", "points": [point], "two_sample": 0.75},
-              {"photo": "p", "arch": "dcgan", "points": [dict(point, held_swd=150.0)], "two_sample": 1.0}]
+    curves = [{"photo": "p", "arch": "tile", "points": [point], "two_sample": 0.75, "steps_per_s": 2.0},
+              {"photo": "p", "arch": "dcgan", "points": [dict(point, held_swd=150.0)], "two_sample": 1.0,
+               "steps_per_s": 1.0}]
     (tmp_path / "bench" / "curves.json").write_text(json.dumps(curves))
     monkeypatch.setattr(bench, "ROOT", tmp_path)
     row = bench.headline_lines()[-1]
     assert row == "| p | 60 | 70 | 80 (gimp_texturize) | 100 (0.75) | 1.25 | 1.00 | 0% | 150 (1.00) |"
+    # a run scored on more outputs at the end is reported by those final scores
+    curves[0]["final"] = dict(point, held_swd=90.0, seam=0.98, seam_each=[0.9, 1.06])
+    (tmp_path / "bench" / "curves.json").write_text(json.dumps(curves))
+    row = bench.headline_lines()[-1]
+    assert row == "| p | 60 | 70 | 80 (gimp_texturize) | 90 (0.75) | 1.12 | 0.98 | 0% | 150 (1.00) |"
+    assert "| 100 → 100 | 100 | 90 | 0.98 (0.90–1.06) |" in bench.curve_lines(curves, 60)[-2]
 
 
 def test_by_scale_table_shows_where_an_output_is_off(tmp_path, monkeypatch):

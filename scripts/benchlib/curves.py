@@ -15,18 +15,28 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import numpy as np  # noqa: E402
+
 from benchlib.scoring import score_outputs  # noqa: E402, F401  (also imported from here by experiments)
 from texgan_core.config import TrainConfig  # noqa: E402
 from texgan_core.images import load_image, save_png  # noqa: E402
-from texgan_core.metrics import split_quadrants  # noqa: E402
+from texgan_core.metrics import seam, split_quadrants  # noqa: E402
 from texgan_core.train import Trainer  # noqa: E402
 from texgan_core.twosample import two_sample_accuracy  # noqa: E402
 
+# The trained model's final scores. One 512² output's seam figure swings by ±0.2 (it reads a
+# single grid line against the others), and one judge's accuracy from 0.5 to 0.9 on the same
+# output (bench/EXPERIMENTS.md): eight outputs and four judges make both readable.
+FINAL_SEEDS = tuple(range(8))
+JUDGES = 4
+
 
 def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1), recipe=None,
-              label=None) -> dict:
+              label=None, final_seeds=FINAL_SEEDS, judges=JUDGES) -> dict:
     """Train `arch` on the photo's top-left quadrant for `budget_s` seconds of training,
-    scoring every `every_s`; returns the curve and writes the final output PNG.
+    scoring every `every_s` on `seeds`; returns the curve and writes the final output PNG.
+    The trained model is then scored once more on `final_seeds` ('final'), with the judge
+    trained afresh on each of its first `judges` outputs ('two_sample': their mean).
     `recipe`: {"train": {TrainConfig changes}, "model": {model config changes}}, to measure
     a variant against the default; `label` names its output file instead of `arch`."""
     recipe = recipe or {}
@@ -52,12 +62,15 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
                 images = outputs()
                 points.append({"seconds": round(trained, 1), "step": trainer.step, **score_outputs(images, quadrants)})
                 print(json.dumps({"photo": photo_path.stem, "arch": arch, **points[-1]}), file=sys.stderr, flush=True)
-    final = images[0]
+        finals = trainer.sample_images(seeds=final_seeds, size=size)
     out_path = out_dir / f"{photo_path.stem}_{label or arch}.png"
-    save_png(out_path, final)
-    judge = two_sample_accuracy(quadrants["held"], final, seed=0)
-    return {"photo": photo_path.stem, "arch": arch, "recipe": recipe, "points": points, "output": str(out_path),
-            "two_sample": judge, "steps_per_s": trainer.step / max(trained, 1e-9)}
+    save_png(out_path, images[0])
+    final = score_outputs(finals, quadrants)
+    final["seam_each"] = [seam(o)["seam"] for o in finals]
+    final["two_sample_each"] = [two_sample_accuracy(quadrants["held"], o, seed=i) for i, o in enumerate(finals[:judges])]
+    return {"photo": photo_path.stem, "arch": arch, "recipe": recipe, "points": points, "final": final,
+            "output": str(out_path), "two_sample": float(np.mean(final["two_sample_each"])),
+            "steps_per_s": trainer.step / max(trained, 1e-9)}
 
 
 if __name__ == "__main__":

@@ -155,3 +155,19 @@ def test_noise_per_level_reaches_the_image_through_its_learned_strengths():
             if block.noise_gain is not None:
                 block.noise_gain.zero_()
         assert torch.equal(g(noise), g(other))
+
+
+def test_one_noise_map_is_mixed_by_each_channels_own_strength():
+    """With one noise map a level the block takes a broadcast multiply-add instead of a 1×1
+    conv: the same sum, each channel scaled by its own strength."""
+    import torch.nn.functional as F
+
+    from texgan_core.nets.tile import ConvBlock
+
+    block = ConvBlock(4, 6, noise_maps=1).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        block.noise_gain.normal_()
+        x, noise = torch.randn(2, 4, 10, 10), torch.randn(2, 1, 8, 8)
+        expected = F.leaky_relu(block.norm(block.conv(x)) + F.conv2d(noise, block.noise_gain), 0.2)
+        assert torch.allclose(block(x, noise), expected, atol=1e-6)

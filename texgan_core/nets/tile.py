@@ -38,7 +38,10 @@ class ConvBlock(nn.Module):
     def forward(self, x, noise=None):
         x = self.norm(self.conv(x))
         if self.noise_gain is not None:
-            x = x + F.conv2d(noise, self.noise_gain)
+            if self.noise_gain.shape[1] == 1:  # one map: a broadcast multiply-add, one pass
+                x = torch.addcmul(x, noise, self.noise_gain.view(1, -1, 1, 1))
+            else:
+                x = x + F.conv2d(noise, self.noise_gain)
         return F.leaky_relu(x, 0.2)
 
 
