@@ -149,7 +149,8 @@ def curve_lines(results, every_s):
              "mean, and the range over the eight), copying (share of 16² patches copied from the exemplar) and "
              "the two-sample judge's accuracy (0.5 = indistinguishable; mean of four judges, each trained on one "
              "output, and their range). Plot: `bench/curves.png`; raw points: `bench/curves.json`.", "",
-             "| photo | arch | steps | steps/s | held-out SWD first → last | best | final | seam | copying | two-sample |",
+             "| photo | arch | steps | steps/s | held-out SWD first → last | best | final | seam | copying "
+             "| two-sample |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         p, f = r["points"], final_scores(r)

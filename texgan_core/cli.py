@@ -32,7 +32,8 @@ def build_parser():
     t.add_argument("exemplars", nargs="+", metavar="EXEMPLAR")
     t.add_argument("--out", required=True, help="model file to write, NAME.texgan")
     t.add_argument("--arch", choices=["tile", "dcgan"], default="tile")
-    t.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
+    t.add_argument("--steps", type=int, default=None,
+                   help="total steps (default: the recipe's); the learning rates fall to a tenth by the last")
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")

@@ -29,6 +29,10 @@ from .nets import build_discriminator, build_generator
 from .patchloss import PatchSWDLoss
 
 
+# What a training state written before a recipe key existed meant by leaving it out.
+LEGACY_TRAIN_DEFAULTS = {"lr_floor": 1.0}
+
+
 def state_path(model_path) -> Path:
     return Path(str(model_path) + ".state")
 
@@ -78,11 +82,12 @@ class Trainer:
             meta = resumed[1]
             # the model and the recipe come from the checkpoint; only the length may change
             # (steps=None: keep the length the training was started with)
-            saved = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["train_config"].items()})
+            saved = TrainConfig(**{**LEGACY_TRAIN_DEFAULTS, **{k: tuple(v) if isinstance(v, list) else v
+                                                                for k, v in meta["train_config"].items()}})
             tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
             self.model_config = model_config_from_dict(meta["model_config"])
-        if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only
-            tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0)
+        if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates
+            tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
         try:
             self.augment_policy = parse_policy(tc.diffaug)
@@ -146,8 +151,20 @@ class Trainer:
         return {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in noise.items()}
 
     # ---- one step ----------------------------------------------------------------------
+    def lr_scale(self) -> float:
+        """This step's share of the base learning rates (`TrainConfig.lr_decay_from`, `lr_floor`).
+        A function of the step alone, so a resumed training carries on where it stopped."""
+        tc = self.tc
+        start = tc.lr_decay_from * tc.steps
+        progress = min(max((self.step - start) / max(tc.steps - 1 - start, 1), 0.0), 1.0)
+        return 1.0 - (1.0 - tc.lr_floor) * progress
+
     def train_step(self):
         tc = self.tc
+        scale = self.lr_scale()
+        for opt, base in ((self.opt_g, tc.lr_g), (self.opt_d, tc.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = base * scale
         real, ids = self._crops(tc.batch)
         with torch.no_grad():
             fake = self.G(self._noise(self.G, ids))

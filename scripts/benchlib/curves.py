@@ -45,7 +45,9 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
     with tempfile.TemporaryDirectory() as tmp:
         exemplar = Path(tmp) / f"{photo_path.stem}.png"
         save_png(exemplar, quadrants["exemplar"])
-        tc = TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
+        # the loop below takes the steps for the budget; `steps` (the recipe's 2,000 unless the
+        # recipe says otherwise) only sets the learning-rate schedule's length
+        tc = TrainConfig(sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
         trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu",
                           model_overrides=recipe.get("model"))
         points, trained, next_eval = [], 0.0, every_s
@@ -67,7 +69,8 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
     save_png(out_path, images[0])
     final = score_outputs(finals, quadrants)
     final["seam_each"] = [seam(o)["seam"] for o in finals]
-    final["two_sample_each"] = [two_sample_accuracy(quadrants["held"], o, seed=i) for i, o in enumerate(finals[:judges])]
+    final["two_sample_each"] = [two_sample_accuracy(quadrants["held"], o, seed=i)
+                                for i, o in enumerate(finals[:judges])]
     return {"photo": photo_path.stem, "arch": arch, "recipe": recipe, "points": points, "final": final,
             "output": str(out_path), "two_sample": float(np.mean(final["two_sample_each"])),
             "steps_per_s": trainer.step / max(trained, 1e-9)}

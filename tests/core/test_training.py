@@ -26,9 +26,11 @@ def _trainer(exemplar, out, steps, **kw):
 def test_a_fixed_seed_repeats_and_resume_continues_the_same_run(exemplar, tmp_path):
     straight = _trainer(exemplar, tmp_path / "a.texgan", 4)
     straight.run()
-    first_half = _trainer(exemplar, tmp_path / "b.texgan", 2)
-    first_half.run()
-    resumed = _trainer(exemplar, tmp_path / "b.texgan", 4, resume=True)
+    first_half = _trainer(exemplar, tmp_path / "b.texgan", 4)  # the same run, stopped after 2 steps
+    for _ in range(2):
+        first_half.train_step()
+    first_half.save()
+    resumed = _trainer(exemplar, tmp_path / "b.texgan", None, resume=True)
     assert resumed.step == 2
     resumed.run()
     assert resumed.step == 4
@@ -166,3 +168,47 @@ def test_grey_exemplar_gives_a_grey_model(tmp_path):
     Image.fromarray(grey).save(tmp_path / "g.png")
     _trainer(Path(tmp_path / "g.png"), tmp_path / "g.texgan", 1).run()
     assert texgan_core.load_model(tmp_path / "g.texgan", device="cpu").generate(64, 64).shape == (64, 64, 1)
+
+
+def test_learning_rates_fall_to_their_floor_and_resume_where_they_were(exemplar, tmp_path):
+    """Constant up to `lr_decay_from` of the steps, then linearly down to `lr_floor` at the
+    last step, for both networks; a resumed training takes up the schedule at its step."""
+    def trainer(out, **kw):
+        tc = TrainConfig(steps=8, crop=64, batch=2, checkpoint_every=100, sample_every=100, seed=3,
+                         lr_decay_from=0.5, lr_floor=0.1)
+        return Trainer([exemplar], out, train_config=tc, device="cpu", model_overrides=TINY, **kw)
+
+    def rates(t, steps):
+        out = []
+        for _ in range(steps):
+            t.train_step()
+            out.append((t.opt_g.param_groups[0]["lr"], t.opt_d.param_groups[0]["lr"]))
+        return out
+
+    straight = rates(trainer(tmp_path / "a.texgan"), 8)
+    lr = TrainConfig().lr_g
+    assert [g for g, _ in straight] == pytest.approx([lr] * 5 + [lr * 0.7, lr * 0.4, lr * 0.1])
+    assert [d for _, d in straight] == pytest.approx([g for g, _ in straight])
+    first = trainer(tmp_path / "b.texgan")
+    head = rates(first, 5)
+    first.save()
+    tail = rates(trainer(tmp_path / "b.texgan", resume=True), 3)
+    assert head + tail == pytest.approx(straight)
+
+
+def test_a_training_saved_before_the_schedule_resumes_with_constant_rates(exemplar, tmp_path):
+    from texgan_core.modelfile import load_state, save_state
+
+    out = tmp_path / "old.texgan"
+    first = _trainer(exemplar, out, 4)
+    first.train_step()
+    first.save()
+    parts, meta = load_state(state_path(out))
+    del meta["train_config"]["lr_floor"]  # as written before the key existed
+    save_state(state_path(out), parts, meta)
+    resumed = _trainer(exemplar, out, None, resume=True)
+    assert resumed.tc.lr_floor == 1.0
+    for _ in range(3):
+        resumed.train_step()
+        assert resumed.opt_g.param_groups[0]["lr"] == resumed.tc.lr_g
+    assert _trainer(exemplar, tmp_path / "new.texgan", 4).tc.lr_floor < 1.0  # new trainings decay
