@@ -94,6 +94,13 @@ ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
 
 # What a model file written before a key existed meant by leaving it out.
 LEGACY_DEFAULTS = {"tile": {"level_noise": 0, "subpixel_out": True}}
+# What a training state written before a recipe key existed meant by leaving it out.
+LEGACY_TRAIN_DEFAULTS = {"lr_floor": 1.0}
+
+
+def _lists_to_tuples(data: dict) -> dict:
+    """JSON gives lists where the configs hold tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
 def model_config_from_dict(data: dict):
@@ -103,12 +110,17 @@ def model_config_from_dict(data: dict):
         raise ValueError(f"unknown architecture {data.get('arch')!r}")
     known = {f.name for f in fields(cls)}
     data = {**LEGACY_DEFAULTS.get(data["arch"], {}), **data}
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
-    return cls(**kwargs)
+    return cls(**{k: v for k, v in _lists_to_tuples(data).items() if k in known})
+
+
+def train_config_from_dict(data: dict) -> TrainConfig:
+    """Rebuild the recipe a training state was saved with."""
+    return TrainConfig(**{**LEGACY_TRAIN_DEFAULTS, **_lists_to_tuples(data)})
 
 
 def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "to_dict"]
+__all__ = ["TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "train_config_from_dict",
+           "to_dict"]

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .augment import diff_augment, parse_policy
-from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict
+from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict, train_config_from_dict
 from .devices import resolve_device
 from .errors import TexganError
 from .generate import TextureModel
@@ -27,10 +27,6 @@ from .losses import band_covariances, band_stats_loss, colour_stats_loss, d_loss
 from .modelfile import load_state, save_model, save_state
 from .nets import build_discriminator, build_generator
 from .patchloss import PatchSWDLoss
-
-
-# What a training state written before a recipe key existed meant by leaving it out.
-LEGACY_TRAIN_DEFAULTS = {"lr_floor": 1.0}
 
 
 def state_path(model_path) -> Path:
@@ -82,8 +78,7 @@ class Trainer:
             meta = resumed[1]
             # the model and the recipe come from the checkpoint; only the length may change
             # (steps=None: keep the length the training was started with)
-            saved = TrainConfig(**{**LEGACY_TRAIN_DEFAULTS, **{k: tuple(v) if isinstance(v, list) else v
-                                                                for k, v in meta["train_config"].items()}})
+            saved = train_config_from_dict(meta["train_config"])
             tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
             self.model_config = model_config_from_dict(meta["model_config"])
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates

@@ -17,10 +17,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import numpy as np  # noqa: E402
 
+from benchlib.scoring import average_scores, score_output  # noqa: E402
 from benchlib.scoring import score_outputs  # noqa: E402, F401  (also imported from here by experiments)
 from texgan_core.config import TrainConfig  # noqa: E402
 from texgan_core.images import load_image, save_png  # noqa: E402
-from texgan_core.metrics import seam, split_quadrants  # noqa: E402
+from texgan_core.metrics import split_quadrants  # noqa: E402
 from texgan_core.train import Trainer  # noqa: E402
 from texgan_core.twosample import two_sample_accuracy  # noqa: E402
 
@@ -67,8 +68,9 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
         finals = trainer.sample_images(seeds=final_seeds, size=size)
     out_path = out_dir / f"{photo_path.stem}_{label or arch}.png"
     save_png(out_path, images[0])
-    final = score_outputs(finals, quadrants)
-    final["seam_each"] = [seam(o)["seam"] for o in finals]
+    each = [score_output(o, quadrants) for o in finals]
+    final = average_scores(each)
+    final["seam_each"] = [s["seam"] for s in each]
     final["two_sample_each"] = [two_sample_accuracy(quadrants["held"], o, seed=i)
                                 for i, o in enumerate(finals[:judges])]
     return {"photo": photo_path.stem, "arch": arch, "recipe": recipe, "points": points, "final": final,

@@ -33,5 +33,9 @@ def score_output(output, quadrants, seed: int = 0) -> dict:
 
 def score_outputs(outputs, quadrants, seed: int = 0) -> dict:
     """`score_output` of each output (e.g. one per seed), averaged key by key."""
-    scores = [score_output(o, quadrants, seed=seed) for o in outputs]
+    return average_scores([score_output(o, quadrants, seed=seed) for o in outputs])
+
+
+def average_scores(scores) -> dict:
+    """Per-output score dicts averaged key by key."""
     return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
