@@ -55,6 +55,9 @@ def build_parser():
                         "cutout; '' for none (default: the recipe's)")
     t.add_argument("--d-scales", type=int, default=None,
                    help="discriminators on the crop pooled 1×, 2×, 4×... (default: the recipe's)")
+    t.add_argument("--d-fine", type=int, default=None, metavar="WIDTH",
+                   help="add a discriminator of WIDTH channels on the finest detail band (16 measured; "
+                        "default off): closer fine grain and edges, 16-21 %% fewer steps a minute")
     t.add_argument("--threads", type=int, default=None,
                    help="CPU threads for torch (default: all cores); 1 when the machine is busy")
     t.add_argument("--checkpoint-every", type=int, default=None)
@@ -117,7 +120,7 @@ def _train_config(args):
 def _model_overrides(args):
     overrides = {}
     for option, field, least in (("periodic", "periodic_dim", 0), ("level_noise", "level_noise", 0),
-                                 ("d_scales", "d_scales", 1)):
+                                 ("d_scales", "d_scales", 1), ("d_fine", "d_fine", 0)):
         value = getattr(args, option)
         if value is None:
             continue

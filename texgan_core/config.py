@@ -38,6 +38,11 @@ class TileConfig:
     # photos over two training seeds, with 13-42 % more steps a CPU-second (bench/EXPERIMENTS.md).
     d_widths: tuple = (16, 32, 64, 64)
     d_scales: int = 1               # discriminators on the crop pooled 1×, 2×, 4×...
+    # Width of a small discriminator on the finest detail band alone (the crop minus its
+    # blur; 0 = none): a ~20-px view without colour. It brings the finest scale closer on all
+    # six benchmark photos but costs 16-21 % of the steps, and held-out SWD came out equal, so
+    # it is an option (`--d-fine 16`), not a default (bench/EXPERIMENTS.md).
+    d_fine: int = 0
 
     @property
     def stride(self) -> int:
