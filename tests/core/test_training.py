@@ -18,8 +18,8 @@ from texgan_core.config import TrainConfig
 from texgan_core.train import Trainer, state_path
 
 
-def _trainer(exemplar, out, steps, **kw):
-    tc = TrainConfig(steps=steps, crop=64, batch=2, checkpoint_every=100, sample_every=100, seed=3)
+def _trainer(exemplar, out, steps, recipe=None, **kw):
+    tc = TrainConfig(steps=steps, crop=64, batch=2, checkpoint_every=100, sample_every=100, seed=3, **(recipe or {}))
     return Trainer([exemplar], out, train_config=tc, device="cpu", model_overrides=TINY, **kw)
 
 
@@ -174,9 +174,7 @@ def test_learning_rates_fall_to_their_floor_and_resume_where_they_were(exemplar,
     """Constant up to `lr_decay_from` of the steps, then linearly down to `lr_floor` at the
     last step, for both networks; a resumed training takes up the schedule at its step."""
     def trainer(out, **kw):
-        tc = TrainConfig(steps=8, crop=64, batch=2, checkpoint_every=100, sample_every=100, seed=3,
-                         lr_decay_from=0.5, lr_floor=0.1)
-        return Trainer([exemplar], out, train_config=tc, device="cpu", model_overrides=TINY, **kw)
+        return _trainer(exemplar, out, 8, {"lr_decay_from": 0.5, "lr_floor": 0.1}, **kw)
 
     def rates(t, steps):
         out = []
