@@ -1,7 +1,7 @@
 """The benchmark: one run, one report (bench/RESULTS.md, plots and a contact sheet).
 
-    python3 scripts/bench.py                      # everything, about 1-1.5 hours on 2 cores
-    python3 scripts/bench.py --only generation    # parts: generation, training, peers, curves, report
+    python3 scripts/bench.py                      # everything, about 1.5-2 hours on 2 cores
+    python3 scripts/bench.py --only generation    # parts: generation, training, peers, curves, judges, report
 
 - generation: time, peak memory and GFLOP/s at 512²-4096² for the bundled models; each size
   runs in a fresh process, so its peak memory is its own.
@@ -9,8 +9,10 @@
 - peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
   exemplar quadrant, scored (scripts/bench_peers.py).
 - curves: held-out quality against CPU time while training tile and dcgan models.
-- report: the curves, headline and by-scale tables and bench/contact_sheet.png from the last two
-  parts' JSON and PNGs.
+- judges: the two-sample judge on the photo's own unseen quadrants and the peers' outputs
+  (bench/judges.json), the references TexGAN's judge readings are read against.
+- report: the curves, headline, by-scale and judge tables and bench/contact_sheet.png from the
+  earlier parts' JSON and PNGs.
 Needs matplotlib for the curve plot (`pip install matplotlib`); nothing else beyond the package.
 """
 
@@ -277,6 +279,38 @@ def scale_lines():
     return lines
 
 
+JUDGE_COLUMNS = (("real top-right", "real top-right"), ("real bottom-left", "real bottom-left"),
+                 ("naive", "exemplar tiled"), ("gimp_texturize", "GIMP texturize"),
+                 ("gmic_matchpatch", "G'MIC matchpatch"), ("gmic_randomphase", "G'MIC random phase"))
+
+
+def judge_lines():
+    """The judge's accuracy against each photo's held-out quadrant: the photo's own other
+    quadrants, the peers and TexGAN (from bench/judges.json and bench/curves.json)."""
+    judges = {r["photo"]: r["readings"] for r in json.loads((ROOT / "bench" / "judges.json").read_text())}
+    tiles = {r["photo"]: r for r in saved_curves() if r["arch"] == "tile"}
+    lines = ["## Two-sample judge: TexGAN beside the photo itself and the peers", "",
+             "Accuracy of the two-sample judge telling 48-px patches of a candidate from the held-out "
+             "bottom-right quadrant (0.5 = cannot tell them apart): the mean of four judges and their "
+             "range. The photo's own two other quadrants are what a genuinely new sample of the "
+             "material scores; the peers have one output each (four judge seeds on it), TexGAN four "
+             "outputs (one judge each). 0.50 (0.50–0.50) is four judges that each called (almost) "
+             "every test patch one class: what they learned on the top halves did not hold on the "
+             "bottom halves.", "",
+             "| photo | " + " | ".join(header for _, header in JUDGE_COLUMNS) + " | TexGAN tile |",
+             "|---|" + "---|" * (len(JUDGE_COLUMNS) + 1)]
+
+    def cell(values):
+        return f"{sum(values) / len(values):.2f} ({_span(values)})" if values else "—"
+
+    for photo in sorted(judges):
+        tile = tiles.get(photo)
+        ours = (tile.get("final", {}).get("two_sample_each") or [tile["two_sample"]]) if tile else []
+        cells = [cell(judges[photo].get(name, [])) for name, _ in JUDGE_COLUMNS] + [cell(ours)]
+        lines.append(f"| {photo} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     """Each photo's row: the photo, the peers' outputs, TexGAN's and DCGAN's, all tiled 2×2."""
     from benchlib.sheet import contact_sheet
@@ -311,7 +345,7 @@ def write_section(title, lines):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="generation,training,peers,curves,report")
+    p.add_argument("--only", default="generation,training,peers,curves,judges,report")
     p.add_argument("--models", default="bricks,stone,wood")
     p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
     p.add_argument("--photos", default=",".join(CURVE_PHOTOS))
@@ -338,6 +372,13 @@ def main():
         budgets = {"tile": args.tile_minutes * 60, "dcgan": args.dcgan_minutes * 60}
         lines, _ = curve_rows(args.photos.split(","), budgets, args.every)
         write_section(lines[0][3:], lines)
+    if "judges" in parts:
+        from bench_peers import TOOLS
+        from benchlib.judges import reference_judges
+
+        rows = [reference_judges(ROOT / "bench" / "photos" / f"{photo}.png", ROOT / "bench" / "peers", TOOLS)
+                for photo in args.photos.split(",")]
+        (ROOT / "bench" / "judges.json").write_text(json.dumps(rows, indent=1) + "\n")
     if "report" in parts:
         curves = saved_curves()
         plot_curves(curves, ROOT / "bench" / "curves.png")
@@ -347,6 +388,9 @@ def main():
         write_section(lines[0][3:], lines)
         lines = scale_lines()
         write_section(lines[0][3:], lines)
+        if (ROOT / "bench" / "judges.json").exists():
+            lines = judge_lines()
+            write_section(lines[0][3:], lines)
         print(write_contact_sheet())
     print(f"wrote {RESULTS}")
 
