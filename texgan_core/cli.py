@@ -40,7 +40,9 @@ def build_parser():
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
     t.add_argument("--batch", type=int, default=None)
-    t.add_argument("--augment", action="store_true", help="random flips and 90° turns")
+    t.add_argument("--augment", action="store_true",
+                   help="random flips and 90° turns of the real crops (measured worse or level "
+                   "on four photos, bench/EXPERIMENTS.md)")
     t.add_argument("--periodic", type=int, default=None,
                    help="sine planes in the tile model's input (default 0: on photos with no regular "
                         "pattern they imprint diagonal gratings); 2-4 for strongly periodic materials, "

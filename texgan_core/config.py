@@ -82,7 +82,7 @@ class TrainConfig:
     loss: str = "nonsaturating"     # or "hinge"
     r1: float = 0.0                 # R1 gradient penalty weight on real data (0 = off)
     ema_decay: float = 0.995
-    augment: bool = False           # flips and 90° turns: many textures are not isotropic
+    augment: bool = False           # flips and 90° turns of real crops: measured worse or level
     stats_weight: float = 10.0      # colour mean/std matching: keeps tint and contrast right
     band_weight: float = 0.0        # detail bands' colour covariance (losses.band_stats_loss); measured neutral
     band_levels: int = 3
