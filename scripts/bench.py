@@ -305,7 +305,7 @@ def judge_lines():
 
     for photo in sorted(judges):
         tile = tiles.get(photo)
-        ours = (tile.get("final", {}).get("two_sample_each") or [tile["two_sample"]]) if tile else []
+        ours = (final_scores(tile).get("two_sample_each") or [tile["two_sample"]]) if tile else []
         cells = [cell(judges[photo].get(name, [])) for name, _ in JUDGE_COLUMNS] + [cell(ours)]
         lines.append(f"| {photo} | " + " | ".join(cells) + " |")
     return lines
