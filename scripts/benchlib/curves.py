@@ -32,6 +32,21 @@ FINAL_SEEDS = tuple(range(8))
 JUDGES = 4
 
 
+def train_for(trainer, budget_s, every_s, on_eval):
+    """Train until `budget_s` CPU-seconds of training steps, calling `on_eval(seconds trained)`
+    every `every_s` of them and at the end; the evaluations' own time is not counted. Returns
+    the seconds trained."""
+    trained, next_eval = 0.0, every_s
+    while trained < budget_s:
+        t0 = time.process_time()
+        trainer.train_step()
+        trained += time.process_time() - t0
+        if trained >= next_eval or trained >= budget_s:
+            next_eval += every_s
+            on_eval(trained)
+    return trained
+
+
 def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1), recipe=None,
               label=None, final_seeds=FINAL_SEEDS, judges=JUDGES) -> dict:
     """Train `arch` on the photo's top-left quadrant for `budget_s` seconds of training,
@@ -51,20 +66,14 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
         tc = TrainConfig(sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
         trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu",
                           model_overrides=recipe.get("model"))
-        points, trained, next_eval = [], 0.0, every_s
+        points, images = [], []
 
-        def outputs():
-            return trainer.sample_images(seeds=seeds, size=size)
+        def score(trained):
+            images[:] = trainer.sample_images(seeds=seeds, size=size)
+            points.append({"seconds": round(trained, 1), "step": trainer.step, **score_outputs(images, quadrants)})
+            print(json.dumps({"photo": photo_path.stem, "arch": arch, **points[-1]}), file=sys.stderr, flush=True)
 
-        while trained < budget_s:
-            t0 = time.process_time()
-            trainer.train_step()
-            trained += time.process_time() - t0
-            if trained >= next_eval or trained >= budget_s:
-                next_eval += every_s
-                images = outputs()
-                points.append({"seconds": round(trained, 1), "step": trainer.step, **score_outputs(images, quadrants)})
-                print(json.dumps({"photo": photo_path.stem, "arch": arch, **points[-1]}), file=sys.stderr, flush=True)
+        trained = train_for(trainer, budget_s, every_s, score)
         finals = trainer.sample_images(seeds=final_seeds, size=size)
     out_path = out_dir / f"{photo_path.stem}_{label or arch}.png"
     save_png(out_path, images[0])
