@@ -64,14 +64,14 @@ def main(photo, budget, every, shares):
         points = []
 
         def score(trained):
-            points.append({"seconds": round(trained, 1), "step": trainer.step, "by_decay": scores((0, 1))})
+            points.append({"seconds": round(trained, 1), "step": trainer.step, "by_share": scores((0, 1))})
             print(json.dumps({"step": trainer.step, **{s: round(v["held_swd"], 1)
-                                                        for s, v in points[-1]["by_decay"].items()}}),
+                                                        for s, v in points[-1]["by_share"].items()}}),
                   file=sys.stderr, flush=True)
 
         train_for(trainer, budget, every, score)
         final = scores(tuple(range(8)))
-    return {"photo": photo.stem, "decays": shares, "points": points, "final": final, "steps": trainer.step}
+    return {"photo": photo.stem, "shares": shares, "points": points, "final": final, "steps": trainer.step}
 
 
 if __name__ == "__main__":
