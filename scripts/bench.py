@@ -254,6 +254,7 @@ def scale_lines():
     TexGAN: at which scale the model is behind (recomputed from the PNGs, about a minute)."""
     import numpy as np
 
+    from benchlib.peers import output_path
     from texgan_core.images import load_image
     from texgan_core.metrics import held_out_swd_levels, split_quadrants
 
@@ -271,7 +272,7 @@ def scale_lines():
         q = split_quadrants(load_image(ROOT / "bench" / "photos" / f"{photo}.png")[..., :3])
         real = np.mean([held_out_swd_levels(o, q["held"]) for o in q["other"]], axis=0)
         best = best_peer(peers, photo)
-        peer = (held_out_swd_levels(load_image(ROOT / "bench" / "peers" / f"{photo}_{best['tool']}.png")[..., :3],
+        peer = (held_out_swd_levels(load_image(output_path(ROOT / "bench" / "peers", photo, best["tool"]))[..., :3],
                                     q["held"]) if best else None)
         ours = held_out_swd_levels(load_image(ROOT / "bench" / "outputs" / f"{photo}_tile.png")[..., :3], q["held"])
         lines.append(f"| {photo} | {cell(real)} | {cell(peer) + ' (' + best['tool'] + ')' if best else '—'} "
@@ -313,6 +314,7 @@ def judge_lines():
 
 def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     """Each photo's row: the photo, the peers' outputs, TexGAN's and DCGAN's, all tiled 2×2."""
+    from benchlib.peers import output_path
     from benchlib.sheet import contact_sheet
 
     from texgan_core.images import load_image
@@ -322,7 +324,7 @@ def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     for photo in sorted({r["photo"] for r in curves}):
         items = [("photo (top-left 512²)", load_image(ROOT / "bench" / "photos" / f"{photo}.png")[:512, :512, :3])]
         for tool in ("naive", "gimp_texturize", "gmic_matchpatch", "gmic_randomphase"):
-            p = ROOT / "bench" / "peers" / f"{photo}_{tool}.png"
+            p = output_path(ROOT / "bench" / "peers", photo, tool)
             if p.exists():
                 items.append((tool.replace("_", " "), load_image(p)[..., :3]))
         for r in (r for r in curves if r["photo"] == photo):

@@ -97,7 +97,7 @@ def run_peers(photos=DEFAULT_PHOTOS, out_dir=OUT_DIR, size=512, seed=0, install=
             for tool in tools:
                 if not have.get(tool):
                     continue
-                out = out_dir / f"{name}_{tool}.png"
+                out = peers.output_path(out_dir, name, tool)
                 cpu0 = _cpu_seconds()
                 try:
                     seconds = peers.PEERS[tool](ex_path, out, size=size, seed=seed)
@@ -175,7 +175,7 @@ def saved_sheet_rows(rows, out_dir=OUT_DIR, quadrant=256, photos_dir=PHOTOS_DIR)
         by_tool = {r["tool"]: r for r in rows if r["photo"] == photo}
         image = peers.load_rgb(Path(photos_dir) / f"{photo}.png")
         items = [_photo_item(image, by_tool["real"]["held_swd"], by_tool["exemplar"]["held_swd"], quadrant)]
-        items += [(_label(tool, r), peers.load_rgb(Path(out_dir) / f"{photo}_{tool}.png"))
+        items += [(_label(tool, r), peers.load_rgb(peers.output_path(out_dir, photo, tool)))
                   for tool, r in by_tool.items() if tool in TOOLS and "error" not in r]
         sheet_rows.append((photo, items))
     return sheet_rows

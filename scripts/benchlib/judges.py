@@ -8,6 +8,7 @@ one. These readings put TexGAN's beside what the photo itself and the peers scor
 from pathlib import Path
 
 from benchlib.curves import JUDGES
+from benchlib.peers import output_path
 from texgan_core.images import load_image
 from texgan_core.metrics import split_quadrants
 from texgan_core.twosample import two_sample_accuracy
@@ -22,7 +23,7 @@ def reference_judges(photo_path, peer_dir, tools, judges=JUDGES, steps=300) -> d
     quadrants = split_quadrants(load_image(photo_path)[..., :3])
     candidates = dict(zip(REAL, quadrants["other"]))
     for tool in tools:
-        path = Path(peer_dir) / f"{photo_path.stem}_{tool}.png"
+        path = output_path(peer_dir, photo_path.stem, tool)
         if path.exists():
             candidates[tool] = load_image(path)[..., :3]
     readings = {name: [two_sample_accuracy(quadrants["held"], image, seed=seed, steps=steps)

@@ -137,6 +137,11 @@ def tool_versions() -> dict:
 # ---------------------------------------------------------------------------------------
 # Helpers
 
+def output_path(out_dir, photo, tool) -> Path:
+    """Where a peer's output for a photo is saved, for the benchmark's readers to find it."""
+    return Path(out_dir) / f"{photo}_{tool}.png"
+
+
 def load_rgb(path) -> np.ndarray:
     """PNG -> float32 H×W×3 in [0, 1]."""
     with Image.open(path) as im:
