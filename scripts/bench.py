@@ -92,25 +92,31 @@ def training_rows(exemplar, steps=30):
     import torch
 
     from texgan_core.config import TrainConfig
+    from texgan_core.devices import native_bf16
     from texgan_core.train import Trainer
 
     lines = ["## Training step (CPU)", "",
-             f"Default recipe on `{Path(exemplar).name}`, mean of {steps} steps after 3 warm-up steps.", "",
-             "| arch | threads | crop | batch | s/step | steps/s |", "|---|---|---|---|---|---|"]
+             f"Default recipe on `{Path(exemplar).name}`, mean of {steps} steps after 3 warm-up steps; "
+             "precision: the forward passes' (`--precision`, default fp32; bf16 is native on this CPU "
+             "or emulated).", "",
+             "| arch | precision | threads | crop | batch | s/step | steps/s |", "|---|---|---|---|---|---|---|"]
     default_threads = torch.get_num_threads()
-    for arch in ("tile", "dcgan"):
-        for threads in sorted({1, default_threads}):
-            torch.set_num_threads(threads)
-            trainer = Trainer([exemplar], ROOT / "bench" / ".scratch.texgan", arch=arch,
-                              train_config=TrainConfig(), device="cpu")
-            for _ in range(3):
-                trainer.train_step()
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                trainer.train_step()
-            dt = (time.perf_counter() - t0) / steps
-            lines.append(f"| {arch} | {threads} | {trainer.tc.crop} | {trainer.tc.batch} | {dt:.3f} | {1 / dt:.2f} |")
-            print(lines[-1], flush=True)
+    native = "bf16 (native)" if native_bf16(torch.device("cpu")) else "bf16 (emulated)"
+    for arch, precisions in (("tile", {"fp32": "fp32", "bf16": native}), ("dcgan", {"fp32": "fp32"})):
+        for precision, label in precisions.items():
+            for threads in sorted({1, default_threads}):
+                torch.set_num_threads(threads)
+                trainer = Trainer([exemplar], ROOT / "bench" / ".scratch.texgan", arch=arch,
+                                  train_config=TrainConfig(precision=precision), device="cpu")
+                for _ in range(3):
+                    trainer.train_step()
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    trainer.train_step()
+                dt = (time.perf_counter() - t0) / steps
+                tc = trainer.tc
+                lines.append(f"| {arch} | {label} | {threads} | {tc.crop} | {tc.batch} | {dt:.3f} | {1 / dt:.2f} |")
+                print(lines[-1], flush=True)
     torch.set_num_threads(default_threads)
     return lines
 

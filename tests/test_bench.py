@@ -43,6 +43,17 @@ def test_results_sections_are_replaced_not_repeated(tmp_path, monkeypatch):
     assert "torch" in text.splitlines()[2]  # the machine header
 
 
+def test_training_step_table_times_each_precision():
+    """One row per arch, precision and thread count: tile in float32 and bfloat16 (native or
+    emulated, as this CPU has it), DCGAN, the article's recipe, in float32 only."""
+    rows = [line.split(" | ") for line in bench.training_rows(ROOT / "bench" / "photos" / "bricks.png", steps=1)
+            if line.startswith("| tile") or line.startswith("| dcgan")]
+    threads = {row[2] for row in rows}
+    assert len(rows) == 3 * len(threads)
+    assert {(row[0], row[1].split()[0]) for row in rows} == {("| tile", "fp32"), ("| tile", "bf16"), ("| dcgan", "fp32")}
+    assert all(float(row[5]) > 0 for row in rows)
+
+
 def test_flop_count_matches_the_layers(tiny_model):
     import texgan_core
     from texgan_core.flops import count_flops

@@ -6,6 +6,7 @@ A stop (signal or stop file) is only noted by the handler; the loop then writes 
 checkpoint between steps, so a checkpoint is never cut in half by our own stop.
 """
 
+import contextlib
 import copy
 import datetime
 import signal
@@ -19,7 +20,7 @@ import torch
 
 from .augment import diff_augment, parse_policy
 from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict, train_config_from_dict
-from .devices import resolve_device
+from .devices import resolve_device, training_dtype
 from .errors import TexganError
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
@@ -84,6 +85,7 @@ class Trainer:
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
+        self.autocast_dtype = training_dtype(tc.precision)
         try:
             self.augment_policy = parse_policy(tc.diffaug)
         except ValueError as err:
@@ -162,19 +164,19 @@ class Trainer:
                 group["lr"] = base * scale
         real, ids = self._crops(tc.batch)
         with torch.no_grad():
-            fake = self.G(self._noise(self.G, ids))
+            fake = self._generate(ids)
         real = self._augment(real)
         real.requires_grad_(tc.r1 > 0)
-        real_logits = self.D(real, ids)
-        loss_d = d_loss(real_logits, self.D(self._augment(fake), ids), tc.loss)
+        real_logits = self._judge(real, ids)
+        loss_d = d_loss(real_logits, self._judge(self._augment(fake), ids), tc.loss)
         if tc.r1 > 0:
             loss_d = loss_d + 0.5 * tc.r1 * r1_penalty(real_logits, real)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
 
-        fake = self.G(self._noise(self.G, ids))
-        loss_adv = g_loss(self.D(self._augment(fake), ids), tc.loss)
+        fake = self._generate(ids)
+        loss_adv = g_loss(self._judge(self._augment(fake), ids), tc.loss)
         targets = self._targets[ids]
         loss_stats = colour_stats_loss(fake, targets[:, 0], targets[:, 1])
         loss_g = loss_adv + tc.stats_weight * loss_stats
@@ -188,6 +190,22 @@ class Trainer:
         self._update_ema()
         self.step += 1
         return {"d": loss_d.detach().item(), "g": loss_adv.detach().item(), "stats": loss_stats.detach().item()}
+
+    def _autocast(self):
+        """The forward passes' precision (`TrainConfig.precision`); losses stay float32."""
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _generate(self, ids):
+        with self._autocast():
+            return self.G(self._noise(self.G, ids)).float()
+
+    def _judge(self, images, ids):
+        """The discriminator's logit maps (one tensor for DCGAN), in float32."""
+        with self._autocast():
+            logits = self.D(images, ids)
+        return [m.float() for m in logits] if isinstance(logits, list) else logits.float()
 
     def _augment(self, images):
         return diff_augment(images, self.augment_policy, self.rng) if self.augment_policy else images

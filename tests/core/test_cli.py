@@ -56,13 +56,15 @@ def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
         assert (info["config"]["periodic_dim"], info["config"]["level_noise"]) == (planes, noise)
 
 
-def test_train_with_augmentation_two_scales_and_one_thread(exemplar, tmp_path):
+def test_train_with_augmentation_two_scales_one_thread_and_bfloat16(exemplar, tmp_path):
     r = texgan("train", exemplar, "--out", tmp_path / "a.texgan", "--steps", 1, "--crop", 64, "--batch", 2,
-               "--diffaug", "color,cutout", "--d-scales", 2, "--d-fine", 16, "--threads", 1)
+               "--diffaug", "color,cutout", "--d-scales", 2, "--d-fine", 16, "--threads", 1, "--precision", "bf16")
     assert r.returncode == 0, r.stderr
     info = json.loads(texgan("info", tmp_path / "a.texgan", "--json").stdout)
     assert (info["config"]["d_scales"], info["config"]["d_fine"]) == (2, 16)
     assert info["training"]["recipe"]["diffaug"] == "color,cutout"
+    assert info["training"]["recipe"]["precision"] == "bf16"
+    assert "(bf16)" in texgan("info", tmp_path / "a.texgan").stdout
 
 
 def test_bundled_models_are_listed_and_generate_by_name(tmp_path):

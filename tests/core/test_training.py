@@ -210,3 +210,49 @@ def test_a_training_saved_before_the_schedule_resumes_with_constant_rates(exempl
         resumed.train_step()
         assert resumed.opt_g.param_groups[0]["lr"] == resumed.tc.lr_g
     assert _trainer(exemplar, tmp_path / "new.texgan", 4).tc.lr_floor < 1.0  # new trainings decay
+
+
+def _output_dtypes_of_last_convs(trainer):
+    """The dtypes the generator's and the discriminator's last convolutions compute in, as
+    seen by the following training steps."""
+    seen = set()
+    for net in (trainer.G, trainer.D):
+        last = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)][-1]
+        last.register_forward_hook(lambda module, args, out: seen.add(out.dtype))
+    return seen
+
+
+def test_bfloat16_runs_the_forward_passes_and_keeps_weights_and_losses_float32(exemplar, tmp_path):
+    """`precision="bf16"`: the convolutions compute in bfloat16 (a sixth to a third off a CPU
+    step where the hardware has it); the weights, losses and the saved model stay float32.
+    The default stays float32 throughout."""
+    trainer = _trainer(exemplar, tmp_path / "b.texgan", 3, {"precision": "bf16"})
+    seen = _output_dtypes_of_last_convs(trainer)
+    losses = trainer.train_step()
+    assert seen == {torch.bfloat16}
+    assert all(np.isfinite(v) for v in losses.values())
+    trainer.run()
+    assert all(p.dtype == torch.float32 for p in trainer.G_ema.parameters())
+    model = texgan_core.load_model(tmp_path / "b.texgan", device="cpu")
+    assert model.info["training"]["recipe"]["precision"] == "bf16"
+    image = model.generate(64, 64, seed=1)
+    assert image.dtype == np.float32 and np.isfinite(image).all()
+    fp32 = _trainer(exemplar, tmp_path / "f.texgan", 3)
+    seen = _output_dtypes_of_last_convs(fp32)
+    fp32.train_step()
+    assert seen == {torch.float32}
+
+
+def test_precision_is_checked_and_native_bfloat16_is_read_from_the_cpu(monkeypatch):
+    from texgan_core.devices import native_bf16, training_dtype
+    from texgan_core.errors import TexganError
+
+    assert training_dtype("bf16") is torch.bfloat16 and training_dtype("fp32") is None
+    with pytest.raises(TexganError, match="unknown precision"):
+        training_dtype("fp16")
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": False, "amx_bf16": False})
+    assert not native_bf16(cpu)
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True})
+    assert native_bf16(cpu)
+    assert not native_bf16(torch.device("mps"))
