@@ -5,7 +5,7 @@
 
 - generation: time, peak memory and GFLOP/s at 512²-4096² for the bundled models; each size
   runs in a fresh process, so its peak memory is its own.
-- training: seconds per step of the default recipes.
+- training: seconds per step of the default recipes (tile in float32 and in bfloat16).
 - peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
   exemplar quadrant, scored (scripts/bench_peers.py).
 - curves: held-out quality against CPU time while training tile and dcgan models.

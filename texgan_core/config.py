@@ -94,9 +94,9 @@ class TrainConfig:
     patch_levels: int = 4
     diffaug: str = ""               # DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
     # The forward passes' precision, "fp32" or "bf16" (autocast; weights, optimiser and losses
-    # stay float32). On a CPU with native bfloat16 it took a third off a one-thread step and a
-    # sixth off a two-thread one, but held-out SWD came out worse on ground, wood and grass
-    # and better on bricks (bench/EXPERIMENTS.md): an option for speed, not the default.
+    # stay float32). On a CPU with native bfloat16 it took a sixth to a third off a step, but
+    # held-out SWD came out worse on ground, wood and grass and better on bricks
+    # (bench/EXPERIMENTS.md): an option for speed, not the default.
     precision: str = "fp32"
     seed: int = 0
     checkpoint_every: int = 250
