@@ -6,18 +6,18 @@ import torch.nn.functional as F
 from .pyramids import band_pass
 
 
-def _maps(logits):
+def logit_maps(logits):
     """A discriminator gives one logit map or a list of them (one a scale)."""
     return logits if isinstance(logits, (list, tuple)) else [logits]
 
 
 def d_loss(real_logits, fake_logits, kind="nonsaturating"):
     """Summed over the discriminator's scales, each scale's logits averaged."""
-    return sum(_d_loss(r, f, kind) for r, f in zip(_maps(real_logits), _maps(fake_logits)))
+    return sum(_d_loss(r, f, kind) for r, f in zip(logit_maps(real_logits), logit_maps(fake_logits)))
 
 
 def g_loss(fake_logits, kind="nonsaturating"):
-    return sum(_g_loss(f, kind) for f in _maps(fake_logits))
+    return sum(_g_loss(f, kind) for f in logit_maps(fake_logits))
 
 
 def _d_loss(real_logits, fake_logits, kind):
@@ -36,7 +36,7 @@ def _g_loss(fake_logits, kind):
 
 def r1_penalty(real_logits, real_images):
     """‖∇D(x)‖² on real data (Mescheder et al. 2018): keeps D smooth where the data is."""
-    (grad,) = torch.autograd.grad(sum(m.sum() for m in _maps(real_logits)), real_images, create_graph=True)
+    (grad,) = torch.autograd.grad(sum(m.sum() for m in logit_maps(real_logits)), real_images, create_graph=True)
     return grad.pow(2).flatten(1).sum(1).mean()
 
 

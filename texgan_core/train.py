@@ -24,7 +24,7 @@ from .devices import resolve_device, training_dtype
 from .errors import TexganError
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
-from .losses import band_covariances, band_stats_loss, colour_stats_loss, d_loss, g_loss, r1_penalty
+from .losses import band_covariances, band_stats_loss, colour_stats_loss, d_loss, g_loss, logit_maps, r1_penalty
 from .modelfile import load_state, save_model, save_state
 from .nets import build_discriminator, build_generator
 from .patchloss import PatchSWDLoss
@@ -202,10 +202,10 @@ class Trainer:
             return self.G(self._noise(self.G, ids)).float()
 
     def _judge(self, images, ids):
-        """The discriminator's logit maps (one tensor for DCGAN), in float32."""
+        """The discriminator's logit maps, in float32."""
         with self._autocast():
             logits = self.D(images, ids)
-        return [m.float() for m in logits] if isinstance(logits, list) else logits.float()
+        return [m.float() for m in logit_maps(logits)]
 
     def _augment(self, images):
         return diff_augment(images, self.augment_policy, self.rng) if self.augment_policy else images

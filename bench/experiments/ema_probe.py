@@ -22,11 +22,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import torch  # noqa: E402
 
-from benchlib.curves import train_for  # noqa: E402
+from benchlib.curves import quadrant_trainer, train_for  # noqa: E402
 from benchlib.scoring import score_outputs  # noqa: E402
-from texgan_core.config import TrainConfig  # noqa: E402
-from texgan_core.images import load_image, save_png  # noqa: E402
-from texgan_core.metrics import split_quadrants  # noqa: E402
 from texgan_core.train import Trainer  # noqa: E402
 
 
@@ -44,12 +41,8 @@ class ManyAverages(Trainer):
 
 def main(photo, budget, every, shares):
     photo = Path(photo)
-    quadrants = split_quadrants(load_image(photo)[..., :3])
     with tempfile.TemporaryDirectory() as tmp:
-        exemplar = Path(tmp) / f"{photo.stem}.png"
-        save_png(exemplar, quadrants["exemplar"])
-        tc = TrainConfig(sample_every=10**9, checkpoint_every=10**9)
-        trainer = ManyAverages([exemplar], Path(tmp) / "m.texgan", train_config=tc, device="cpu")
+        quadrants, trainer = quadrant_trainer(photo, tmp, trainer_cls=ManyAverages)
         own = trainer.G_ema
         trainer.extra = {s: copy.deepcopy(own) for s in shares if s}
 

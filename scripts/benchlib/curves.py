@@ -47,6 +47,22 @@ def train_for(trainer, budget_s, every_s, on_eval):
     return trained
 
 
+def quadrant_trainer(photo_path, tmp, arch="tile", recipe=None, trainer_cls=Trainer):
+    """The photo's quadrants, and a trainer (`trainer_cls`) on its exemplar quadrant alone,
+    saved under `tmp`, with samples and checkpoints off. The caller's loop takes the steps for
+    its budget; `steps` (the recipe's 2,000 unless it says otherwise) only sets the
+    learning-rate schedule's length."""
+    recipe = recipe or {}
+    photo_path = Path(photo_path)
+    quadrants = split_quadrants(load_image(photo_path)[..., :3])
+    exemplar = Path(tmp) / f"{photo_path.stem}.png"
+    save_png(exemplar, quadrants["exemplar"])
+    tc = TrainConfig(sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
+    trainer = trainer_cls([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu",
+                          model_overrides=recipe.get("model"))
+    return quadrants, trainer
+
+
 def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 1), recipe=None,
               label=None, final_seeds=FINAL_SEEDS, judges=JUDGES) -> dict:
     """Train `arch` on the photo's top-left quadrant for `budget_s` seconds of training,
@@ -57,15 +73,8 @@ def run_curve(photo_path, arch, budget_s, every_s, out_dir, size=512, seeds=(0, 
     a variant against the default; `label` names its output file instead of `arch`."""
     recipe = recipe or {}
     photo_path, out_dir = Path(photo_path), Path(out_dir)
-    quadrants = split_quadrants(load_image(photo_path)[..., :3])
     with tempfile.TemporaryDirectory() as tmp:
-        exemplar = Path(tmp) / f"{photo_path.stem}.png"
-        save_png(exemplar, quadrants["exemplar"])
-        # the loop below takes the steps for the budget; `steps` (the recipe's 2,000 unless the
-        # recipe says otherwise) only sets the learning-rate schedule's length
-        tc = TrainConfig(sample_every=10**9, checkpoint_every=10**9, **recipe.get("train", {}))
-        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", arch=arch, train_config=tc, device="cpu",
-                          model_overrides=recipe.get("model"))
+        quadrants, trainer = quadrant_trainer(photo_path, tmp, arch, recipe)
         points, images = [], []
 
         def score(trained):
