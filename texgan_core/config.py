@@ -79,8 +79,9 @@ class TrainConfig:
     # the schedule: the rates rise again and fall to the floor at the new last step.
     lr_decay_from: float = 0.25
     lr_floor: float = 0.1
-    # or "hinge": better on the brick wall over two seeds, worse on grass, level on four
-    # photos (bench/EXPERIMENTS.md), so advice for regular structures, not the default
+    # The GAN loss, "nonsaturating" or "hinge". Hinge was better on the brick wall over two
+    # seeds, worse on grass, level on four photos (bench/EXPERIMENTS.md): advice for regular
+    # structures, not the default.
     loss: str = "nonsaturating"
     r1: float = 0.0                 # R1 gradient penalty weight on real data (0 = off)
     # The saved generator is a moving average of the weights. Its warm-up, (1 + step) /
