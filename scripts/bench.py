@@ -164,8 +164,8 @@ def curve_lines(results, every_s):
         p, f = r["points"], final_scores(r)
         lines.append(f"| {r['photo']} | {r['arch']} | {p[-1]['step']} | {r['steps_per_s']:.2f} | "
                      f"{p[0]['held_swd']:.0f} → {p[-1]['held_swd']:.0f} | {min(q['held_swd'] for q in p):.0f} | "
-                     f"{f['held_swd']:.0f} | {f['seam']:.2f} ({_span(f.get('seam_each'))}) | {f['copying']:.1%} | "
-                     f"{r['two_sample']:.2f} ({_span(f.get('two_sample_each'))}) |")
+                     f"{f['held_swd']:.0f} | {_with_span(f['seam'], f.get('seam_each'))} | {f['copying']:.1%} | "
+                     f"{_with_span(r['two_sample'], f.get('two_sample_each'))} |")
     return lines
 
 
@@ -177,6 +177,11 @@ def final_scores(result):
 
 def _span(values):
     return f"{min(values):.2f}–{max(values):.2f}" if values else "—"
+
+
+def _with_span(mean, values):
+    """A table cell: the mean, and the range of the readings it averages."""
+    return f"{mean:.2f} ({_span(values)})"
 
 
 def plot_curves(results, path):
@@ -308,7 +313,7 @@ def judge_lines():
              "|---|" + "---|" * (len(JUDGE_COLUMNS) + 1)]
 
     def cell(values):
-        return f"{sum(values) / len(values):.2f} ({_span(values)})" if values else "—"
+        return _with_span(sum(values) / len(values), values) if values else "—"
 
     for photo in sorted(judges):
         tile = tiles.get(photo)
@@ -320,6 +325,7 @@ def judge_lines():
 
 def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     """Each photo's row: the photo, the peers' outputs, TexGAN's and DCGAN's, all tiled 2×2."""
+    from bench_peers import TOOLS
     from benchlib.peers import output_path
     from benchlib.sheet import contact_sheet
 
@@ -329,7 +335,7 @@ def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     rows = []
     for photo in sorted({r["photo"] for r in curves}):
         items = [("photo (top-left 512²)", load_image(ROOT / "bench" / "photos" / f"{photo}.png")[:512, :512, :3])]
-        for tool in ("naive", "gimp_texturize", "gmic_matchpatch", "gmic_randomphase"):
+        for tool in TOOLS:
             p = output_path(ROOT / "bench" / "peers", photo, tool)
             if p.exists():
                 items.append((tool.replace("_", " "), load_image(p)[..., :3]))

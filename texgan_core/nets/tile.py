@@ -96,11 +96,16 @@ class TileGenerator(nn.Module):
                 self.plan.append("conv")
                 c = width
         self.blocks = nn.ModuleList(blocks)
-        if cfg.subpixel_out:  # older models: a sub-pixel conv makes the last 2×
+        # The last conv to RGB, and what follows it (`synthesize`, `valid_span`). Older models
+        # make the last 2× there with a sub-pixel conv and a pixel shuffle (no weights of its
+        # own: their model files keep their keys).
+        if cfg.subpixel_out:
             self.to_pixels = nn.Conv2d(c, cfg.channels * 4, 3)
             _icnr_(self.to_pixels)
+            self.after_pixels, self.plan_out = nn.PixelShuffle(2), ["conv", "shuffle"]
         else:
             self.to_pixels = nn.Conv2d(c, cfg.channels, 3)
+            self.after_pixels, self.plan_out = nn.Identity(), ["conv"]
 
     def _noise_channels_below(self, level) -> int:
         """Grid channels of the per-level noise of levels 1 … level-1: 4^l a map for level l
@@ -164,7 +169,7 @@ class TileGenerator(nn.Module):
             rows, cols = x.shape[-2] - 2, x.shape[-1] - 2  # what the unpadded 3×3 conv leaves
             x = next(blocks)(x, None if noise is None else _centre(noise, rows, cols))
         x = self.to_pixels(wrap_pad(x) if circular else x)
-        return torch.tanh(F.pixel_shuffle(x, 2) if self.cfg.subpixel_out else x)
+        return torch.tanh(self.after_pixels(x))
 
     def level_noise_maps(self, fine, level):
         """The level's noise maps for the whole window: its cells' channels unfolded to pixels."""
@@ -181,7 +186,7 @@ class TileGenerator(nn.Module):
         output pixels: (first pixel relative to the window's first real cell, pixels beyond
         the real cells' own). Each conv eats a pixel per side, each upsampling one more."""
         start, extra = -halo, 2 * halo
-        for step in self.plan + (["conv", "shuffle"] if self.cfg.subpixel_out else ["conv"]):
+        for step in self.plan + self.plan_out:
             if step == "conv":
                 start, extra = start + 1, extra - 2
             elif step == "up":
