@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from .config import ARCHS, LOSSES, PRECISIONS
 from .errors import TexganError
 
 EXIT_BAD_INPUT = 2
@@ -31,7 +32,7 @@ def build_parser():
     t = sub.add_parser("train", help="train a model on one or more exemplar images")
     t.add_argument("exemplars", nargs="+", metavar="EXEMPLAR")
     t.add_argument("--out", required=True, help="model file to write, NAME.texgan")
-    t.add_argument("--arch", choices=["tile", "dcgan"], default="tile")
+    t.add_argument("--arch", choices=list(ARCHS), default="tile")
     t.add_argument("--steps", type=int, default=None,
                    help="total steps (default: the recipe's); the learning rates fall to a tenth by the last")
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
@@ -50,7 +51,7 @@ def build_parser():
     t.add_argument("--level-noise", type=int, default=None, metavar="N",
                    help="noise maps added at every upsampled level of the tile generator (default: the "
                         "recipe's); 0 leaves all fine detail to the coarse noise grid")
-    t.add_argument("--loss", choices=["nonsaturating", "hinge"], default=None, help="GAN loss (default non-saturating)")
+    t.add_argument("--loss", choices=LOSSES, default=None, help="GAN loss (default non-saturating)")
     t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
     t.add_argument("--diffaug", default=None, metavar="POLICY",
                    help="DiffAugment of the discriminator's inputs: comma-separated color, translation, "
@@ -60,7 +61,7 @@ def build_parser():
     t.add_argument("--d-fine", type=int, default=None, metavar="WIDTH",
                    help="add a discriminator of WIDTH channels on the finest detail band (16 measured; "
                         "default off): closer fine grain and edges, 16-21 %% fewer steps a minute")
-    t.add_argument("--precision", choices=["fp32", "bf16"], default=None,
+    t.add_argument("--precision", choices=PRECISIONS, default=None,
                    help="training's forward passes in float32 (default) or bfloat16: a sixth to a third "
                         "less time a step where the hardware computes bfloat16 natively (recent x86 CPUs, "
                         "CUDA from Ampere on), slower elsewhere; measured worse on some photos")

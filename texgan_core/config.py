@@ -107,6 +107,8 @@ class TrainConfig:
 
 
 ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
+LOSSES = ("nonsaturating", "hinge")     # TrainConfig.loss
+PRECISIONS = ("fp32", "bf16")           # TrainConfig.precision
 
 
 # What a model file written before a key existed meant by leaving it out.
@@ -139,5 +141,5 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "train_config_from_dict",
+__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "train_config_from_dict",
            "to_dict"]

@@ -2,6 +2,7 @@
 
 import torch
 
+from .config import PRECISIONS
 from .errors import TexganError
 
 CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -20,9 +21,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "mps" and not mps:
         raise TexganError("device 'mps' asked for, but Apple's Metal backend is not available here (use --device auto or cpu)")
     return torch.device(name)
-
-
-PRECISIONS = ("fp32", "bf16")
 
 
 def training_dtype(precision: str = "fp32"):

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .augment import diff_augment, parse_policy
-from .config import DCGANConfig, TileConfig, TrainConfig, model_config_from_dict, train_config_from_dict
+from .config import LOSSES, DCGANConfig, TileConfig, TrainConfig, model_config_from_dict, train_config_from_dict
 from .devices import resolve_device, training_dtype
 from .errors import TexganError
 from .generate import TextureModel
@@ -86,6 +86,8 @@ class Trainer:
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
         self.autocast_dtype = training_dtype(tc.precision)
+        if tc.loss not in LOSSES:  # the loss functions would quietly take any other name as the default
+            raise TexganError(f"unknown loss '{tc.loss}': choose one of {', '.join(LOSSES)}")
         try:
             self.augment_policy = parse_policy(tc.diffaug)
         except ValueError as err:

@@ -144,6 +144,11 @@ def test_dcgan_baseline_trains_saves_and_generates_64px(exemplar, tmp_path):
         model.generate(100, 64)
 
 
+def test_an_unknown_loss_is_refused_not_trained_as_the_default(exemplar, tmp_path):
+    with pytest.raises(texgan_core.errors.TexganError, match="unknown loss 'hing'"):
+        Trainer([exemplar], tmp_path / "h.texgan", train_config=TrainConfig(loss="hing"), device="cpu")
+
+
 def test_hinge_loss_and_r1_penalty_train(exemplar, tmp_path):
     tc = TrainConfig(steps=2, crop=64, batch=2, sample_every=100, loss="hinge", r1=1.0)
     trainer = Trainer([exemplar], tmp_path / "h.texgan", train_config=tc, device="cpu", model_overrides=TINY)
