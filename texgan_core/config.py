@@ -141,5 +141,5 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict", "train_config_from_dict",
-           "to_dict"]
+__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict",
+           "train_config_from_dict", "to_dict"]

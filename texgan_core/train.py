@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .augment import diff_augment, parse_policy
-from .config import LOSSES, DCGANConfig, TileConfig, TrainConfig, model_config_from_dict, train_config_from_dict
+from .config import ARCHS, LOSSES, DCGANConfig, TrainConfig, model_config_from_dict, train_config_from_dict
 from .devices import resolve_device, training_dtype
 from .errors import TexganError
 from .generate import TextureModel
@@ -95,7 +95,7 @@ class Trainer:
         self.exemplar_names = [Path(p).stem for p in exemplars]
         self.exemplars, channels = load_exemplars(exemplars, tc.crop)
         if not resumed:
-            cls = {"tile": TileConfig, "dcgan": DCGANConfig}.get(arch)
+            cls = ARCHS.get(arch)
             if cls is None:
                 raise TexganError(f"unknown architecture '{arch}': choose tile or dcgan")
             self.model_config = cls(channels=channels, textures=len(exemplars), **(model_overrides or {}))
