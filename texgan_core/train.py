@@ -97,7 +97,7 @@ class Trainer:
         if not resumed:
             cls = ARCHS.get(arch)
             if cls is None:
-                raise TexganError(f"unknown architecture '{arch}': choose tile or dcgan")
+                raise TexganError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
             self.model_config = cls(channels=channels, textures=len(exemplars), **(model_overrides or {}))
             if arch == "tile" and tc.crop % self.model_config.stride:
                 raise TexganError(f"--crop {tc.crop} must be a multiple of the stride {self.model_config.stride}")
