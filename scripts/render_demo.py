@@ -3,7 +3,7 @@
 
 Runs Blender as a Python module (`pip install bpy`) or inside Blender:
 
-    python scripts/render_demo.py --model bricks --exemplar photos/bricks.jpg --out docs/demo.png
+    python scripts/render_demo.py --model bricks --exemplar bench/photos/bricks.png --out docs/demo.png
     blender -b --python scripts/render_demo.py -- --model bricks --exemplar ... --out ...
 
 The extension is built from this checkout and installed into a throwaway user folder, so the

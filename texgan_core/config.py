@@ -35,7 +35,7 @@ class TileConfig:
     # Discriminator widths: one 4×4 stride-2 conv each, then a 3×3 conv to one logit map
     # per texture. Four halvings see about 80 px: a stone or a brick, not the whole crop.
     # Half the width of the first recipes' 32/64/128/128: equal held-out SWD on all six
-    # photos over two training seeds, with 13-42 % more steps a CPU-second (bench/EXPERIMENTS.md).
+    # photos over two training seeds, with 24-42 % more steps a CPU-second (bench/EXPERIMENTS.md).
     d_widths: tuple = (16, 32, 64, 64)
     d_scales: int = 1               # discriminators on the crop pooled 1×, 2×, 4×...
     # Width of a small discriminator on the finest detail band alone (the crop minus its

@@ -42,7 +42,7 @@ def r1_penalty(real_logits, real_images):
 
 def colour_stats_loss(fake, target_mean, target_std):
     """Per-sample channel mean and std against the exemplar's: a cheap fix for the tinted,
-    low-contrast outputs plain GAN recipes give in their first minutes (shared/MEASURED.md)."""
+    low-contrast outputs plain GAN recipes gave in their first minutes while TexGAN was scoped."""
     mean = fake.mean((2, 3))
     std = fake.std((2, 3))
     return F.mse_loss(mean, target_mean) + F.mse_loss(std, target_std)

@@ -1,7 +1,7 @@
 """Patch-distribution loss: the generator's 7×7 patches, over a Gaussian pyramid, should be
 distributed like the exemplar's (sliced Wasserstein, as in GPDM, Elnekave & Weiss 2022).
 
-Measured before TexGAN (shared/MEASURED.md): optimising pixels for this alone reaches the
+Measured while scoping TexGAN (GPDM on a gravel photo): optimising pixels for this alone reaches the
 realism of the photo without copying; a generator needs the discriminator as well for
 shapes. The training outputs are whole periodic tiles, so their patches are taken on the
 torus: the wrap is trained like any other place.

@@ -221,7 +221,7 @@ class Trainer:
     @torch.no_grad()
     def _recalibrate_ema(self, batches=8):
         """Fresh BatchNorm statistics for the averaged weights: the live generator's running
-        statistics do not fit them, and the output goes dark (shared/MEASURED.md).
+        statistics do not fit them, and the output goes dark (seen while TexGAN was scoped).
         Done once per step at most, however many outputs that step writes."""
         norms = [m for m in self.G_ema.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
         if not norms or self._calibrated_at == self.step:

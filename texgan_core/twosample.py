@@ -5,7 +5,9 @@ well while looking wrong. A classifier trained from scratch on the very pair of 
 finds whatever differs (shapes, edges, blockiness) without being told what to look for.
 It trains on the top halves of both images and is tested on the bottom halves, so it
 must generalise rather than remember positions: 0.5 = cannot tell them apart. Measured
-on photos: the photo's own other quadrants 0.36-0.45, a blocky generator 0.90.
+before TexGAN on a gravel photo: its own other quadrants 0.36-0.45, a blocky generator 0.90.
+A photo whose light or material drifts reads high even against itself (0.86-0.95 for one
+quadrant of three of the benchmark photos: bench/RESULTS.md, "Two-sample judge").
 """
 
 from __future__ import annotations

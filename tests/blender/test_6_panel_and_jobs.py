@@ -80,6 +80,23 @@ def test_train_panel_shows_progress_step_and_sample(addon, tiny_training):
         bpy.app.background                            # icon ids are 0 without a UI
 
 
+def test_quality_presets_train_the_recipe_default_and_custom_its_own_steps(addon):
+    """Standard is what the bundled models had and the benchmark measured; Custom reads the
+    Steps field, which the presets ignore."""
+    from texgan_core.config import TrainConfig
+
+    settings = bpy.context.scene.texgan
+    settings.steps = 123
+    chosen = {}
+    for quality in ("QUICK", "STANDARD", "HIGH", "CUSTOM"):
+        settings.quality = quality
+        chosen[quality] = settings.train_steps()
+    settings.quality = "STANDARD"
+    assert chosen["STANDARD"] == TrainConfig().steps
+    assert chosen["QUICK"] < chosen["STANDARD"] < chosen["HIGH"]
+    assert chosen["CUSTOM"] == 123
+
+
 def test_preferences_draw(addon):
     prefs = addon.state.preferences()
     layout = RecordingLayout()

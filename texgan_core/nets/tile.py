@@ -1,10 +1,11 @@
 """A periodic spatial GAN: the output tiles exactly because every operation wraps around.
 
 Generator input is a grid of noise cells (PSGAN, Bergmann et al. 2017): local i.i.d. noise,
-a global code shared by the grid (random noise plus a learned code per exemplar), sine
-planes whose wave vectors the global code chooses, and the noise each upsampled level adds
-(StyleGAN), folded into the cells so that a window of the grid carries all of its own
-randomness. The network has two ways to run the same weights:
+a global code shared by the grid (random noise plus a learned code per exemplar), optional
+sine planes whose wave vectors the global code chooses (`periodic_dim`, off by default),
+and the noise each upsampled level adds (StyleGAN), folded into the cells so that a window
+of the grid carries all of its own randomness. The network has two ways to run the same
+weights:
 - `circular=True`: every conv pads by wrapping, so the output is periodic with the grid.
   Training uses this on small grids.
 - `circular=False`: no padding at all ("valid"); the caller passes a wrapped window of a
