@@ -48,12 +48,21 @@ def _rebuild_if_stale() -> None:
         cached.add(cache)
         where = "bundled" if entry.bundled else str(entry.path.parent)
         items.append((entry.name, entry.name, f"{entry.name} ({where})", icon,
-                      zlib.crc32(entry.name.encode()) & 0x7FFFFFFF))
+                      _enum_number(entry, first_bundled=not items and entry.bundled)))
     if not items:
         items.append(("NONE", "No models", "Train one in the Train panel", 'ERROR', 0))
     _items, _entries = items, found
     if None not in cached:   # a model file went away during the scan: prune on the next one
         _prune_thumbnails(thumbs, keep=cached)
+
+
+def _enum_number(entry, first_bundled: bool) -> int:
+    """Blender stores the picked item's number, so it must not change when models come and
+    go: a hash of the name. The first bundled model gets 0, the property's default, so a new
+    scene starts with a model picked instead of none."""
+    if first_bundled:
+        return 0
+    return (zlib.crc32(entry.name.encode()) & 0x7FFFFFFF) or 1
 
 
 def _prune_thumbnails(folder: Path, keep: set) -> None:

@@ -29,6 +29,8 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
     With obj None the images are only made (batch use without a scene object).
     """
     start = time.perf_counter()
+    if obj is not None:
+        material_wiring.check_target(obj)
     result = Result()
     for i in range(count):
         rgb = client.generate(model, width, height, seed=seed + i)

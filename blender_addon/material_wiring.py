@@ -16,12 +16,18 @@ class WiringError(Exception):
     pass
 
 
-def target_material(obj) -> bpy.types.Material:
-    """The object's active material; a new one (in the active slot) if it has none."""
+def check_target(obj) -> None:
+    """Raise WiringError unless `obj` can hold a material: checked before generating, so a
+    camera or a light selected by mistake costs no time and leaves no image behind."""
     if obj is None:
         raise WiringError("no active object to put the texture on")
     if not hasattr(obj.data, "materials"):
         raise WiringError(f"'{obj.name}' ({obj.type.lower()}) cannot have materials")
+
+
+def target_material(obj) -> bpy.types.Material:
+    """The object's active material; a new one (in the active slot) if it has none."""
+    check_target(obj)
     material = obj.active_material
     if material is None:
         material = bpy.data.materials.new(MATERIAL_NAME)
@@ -56,26 +62,45 @@ def image_node(material) -> bpy.types.ShaderNodeTexImage:
     return add_texture_chain(tree)
 
 
-def principled_bsdf(tree) -> bpy.types.Node:
-    """The first Principled BSDF, or a new one wired to the (possibly new) Material Output."""
-    for node in tree.nodes:
-        if node.bl_idname == "ShaderNodeBsdfPrincipled":
-            return node
+def colour_input(tree):
+    """The socket the texture's colour goes into, or None to leave the user's shader alone.
+
+    The shader the active Material Output shows decides: a Principled BSDF's Base Color, or the
+    Color of a simpler shader (Diffuse, Emission...); one without a colour input (a Mix Shader,
+    a group) gets None. With nothing shown, the first Principled BSDF (or a new one) is wired
+    to the output.
+    """
+    output = _active_output(tree)
+    surface = output.inputs["Surface"]
+    if surface.is_linked:
+        shown = surface.links[0].from_node
+        for name in ("Base Color", "Color"):
+            if shown.inputs.get(name) is not None:
+                return shown.inputs[name]
+        return None
+    bsdf = next((n for n in tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled"), None)
+    if bsdf is None:
+        bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
+        bsdf.location = (output.location.x - 300, output.location.y)
+    tree.links.new(bsdf.outputs["BSDF"], surface)
+    return bsdf.inputs["Base Color"]
+
+
+def _active_output(tree) -> bpy.types.Node:
     output = next((n for n in tree.nodes if n.bl_idname == "ShaderNodeOutputMaterial"
                    and n.is_active_output), None)
     if output is None:
         output = tree.nodes.new("ShaderNodeOutputMaterial")
         output.location = (300, 300)
-    bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
-    bsdf.location = (output.location.x - 300, output.location.y)
-    tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
-    return bsdf
+    return output
 
 
 def add_texture_chain(tree) -> bpy.types.ShaderNodeTexImage:
-    """Texture Coordinate -> Mapping -> Image Texture -> Principled Base Color."""
-    bsdf = principled_bsdf(tree)
-    x, y = bsdf.location.x, bsdf.location.y
+    """Texture Coordinate -> Mapping -> Image Texture -> the shader's colour (`colour_input`);
+    the chain is left unconnected when that shader has no colour input."""
+    target = colour_input(tree)
+    anchor = target.node if target is not None else _active_output(tree)
+    x, y = anchor.location.x, anchor.location.y
     image = tree.nodes.new("ShaderNodeTexImage")
     image.width = IMAGE_NODE_WIDTH
     image.location = (x - IMAGE_NODE_WIDTH - 80, y)
@@ -85,7 +110,8 @@ def add_texture_chain(tree) -> bpy.types.ShaderNodeTexImage:
     coords.location = (mapping.location.x - COLUMN + 40, y)
     tree.links.new(coords.outputs["UV"], mapping.inputs["Vector"])
     tree.links.new(mapping.outputs["Vector"], image.inputs["Vector"])
-    tree.links.new(image.outputs["Color"], bsdf.inputs["Base Color"])
+    if target is not None:
+        tree.links.new(image.outputs["Color"], target)
     tree.nodes.active = image
     return image
 

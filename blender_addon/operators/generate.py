@@ -35,6 +35,9 @@ class TEXGAN_OT_generate(bpy.types.Operator):
         where = f" in material '{result.material.name}'" if result.material is not None else \
             " (no active object: images kept in the file)"
         self.report({'INFO'}, f"TexGAN: {names}{where}, {result.seconds:.1f} s")
+        if result.node is not None and not result.node.outputs["Color"].is_linked:
+            self.report({'WARNING'}, f"TexGAN: the Image Texture node '{result.node.name}' is not "
+                        "connected: the material's output shows a shader with no colour input")
         return {'FINISHED'}
 
 

@@ -48,6 +48,39 @@ def test_active_image_node_is_reused(addon):
     assert wiring.base_color_image(obj.active_material).name == "second"
 
 
+def _material_showing(addon, obj, shader_type):
+    """A material whose output shows `shader_type` (no Principled BSDF in it)."""
+    material = bpy.data.materials.new(f"{obj.name}-mat")
+    obj.data.materials.append(material)
+    addon.material_wiring._ensure_nodes(material)
+    tree = material.node_tree
+    for node in [n for n in tree.nodes if n.bl_idname != "ShaderNodeOutputMaterial"]:
+        tree.nodes.remove(node)
+    output = tree.nodes["Material Output"]
+    shader = tree.nodes.new(shader_type)
+    tree.links.new(shader.outputs[0], output.inputs["Surface"])
+    return material, shader, output
+
+
+def test_the_users_own_shader_keeps_its_place_and_gets_the_colour(addon):
+    obj = _fresh_object("emissive")
+    material, emission, output = _material_showing(addon, obj, "ShaderNodeEmission")
+    node = addon.material_wiring.apply_texture(obj, _image("glow"))
+    assert output.inputs["Surface"].links[0].from_node == emission
+    assert node.outputs["Color"].links[0].to_socket == emission.inputs["Color"]
+    assert not [n for n in material.node_tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled"]
+
+
+def test_a_shader_with_no_colour_input_is_left_wired_as_it_was(addon):
+    obj = _fresh_object("mixed")
+    material, mix, output = _material_showing(addon, obj, "ShaderNodeMixShader")
+    links_before = len(material.node_tree.links)
+    node = addon.material_wiring.apply_texture(obj, _image("unplugged"))
+    assert node.image.name == "unplugged" and not node.outputs["Color"].is_linked
+    assert output.inputs["Surface"].links[0].from_node == mix
+    assert len(material.node_tree.links) == links_before + 2   # coords -> mapping -> image
+
+
 def test_exemplar_export_writes_what_blender_shows(addon, tmp_path):
     from blender_helpers import make_exemplar_image
     image = make_exemplar_image("export-me", size=48)

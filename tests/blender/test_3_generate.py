@@ -96,6 +96,23 @@ def test_wrong_size_names_the_valid_sizes(addon, tiny_model):
         raise AssertionError("a size off the stride was accepted")
 
 
+def test_an_object_that_cannot_hold_a_material_is_refused_before_generating(addon, tiny_model):
+    previous = bpy.context.view_layer.objects.active
+    bpy.ops.object.camera_add()
+    camera = bpy.context.active_object
+    images = len(bpy.data.images)
+    try:
+        bpy.ops.texgan.generate(model="tiny", width=W, height=H)
+    except RuntimeError as e:
+        assert "cannot have materials" in str(e)
+    else:
+        raise AssertionError("generated onto a camera")
+    finally:
+        bpy.data.objects.remove(camera)
+        bpy.context.view_layer.objects.active = previous
+    assert len(bpy.data.images) == images          # no orphan image kept in the file
+
+
 def test_killed_worker_is_replaced_on_the_next_call(addon, tiny_model):
     import os
     import signal

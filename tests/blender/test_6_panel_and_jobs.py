@@ -67,6 +67,16 @@ def test_generate_panel_draws_every_control(addon, tiny_model):
     assert {"texgan.generate", "texgan.randomize_seed", "texgan.refresh_models"} <= ops
 
 
+def test_a_new_scene_starts_with_a_bundled_model_picked(addon):
+    addon.catalog_ui.refresh()
+    scene = bpy.data.scenes.new("fresh")
+    try:
+        picked = scene.texgan.model
+        assert picked in addon.catalog_ui.entries() and addon.catalog_ui.entries()[picked].bundled
+    finally:
+        bpy.data.scenes.remove(scene)
+
+
 def test_train_panel_shows_progress_step_and_sample(addon, tiny_training):
     addon.state.training = tiny_training[0]
     layout = RecordingLayout()
