@@ -66,8 +66,7 @@ def draw_train(layout, context):
         row.operator("texgan.train_stop", icon='PAUSE')
     else:
         row.operator("texgan.train_start", icon='PLAY')
-        if job is not None and job.can_resume():
-            row.operator("texgan.train_resume", icon='FORWARD')
+        row.operator("texgan.train_resume", icon='FORWARD')   # greyed out with nothing to resume
     if job is None:
         return
     box = layout.box()

@@ -58,6 +58,10 @@ def write_png(path, rgb_u8: np.ndarray) -> None:
                            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
+# What the trainer reads itself (texgan_core/images.py); EXR, HDR, TGA, BMP... are written out.
+READABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
 def exemplar_file(image, folder) -> Path:
     """A PNG on disk showing `image` as the user sees it.
 
@@ -67,7 +71,7 @@ def exemplar_file(image, folder) -> Path:
     if (image.source == 'FILE' and image.packed_file is None and not image.is_dirty
             and image.filepath):
         path = Path(bpy.path.abspath(image.filepath, library=image.library))
-        if path.is_file():
+        if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
             return path
     if image.size[0] == 0 or image.size[1] == 0:
         raise ValueError(f"image '{image.name}' has no pixels (missing file?)")

@@ -7,6 +7,7 @@ saved and when another file is opened; `shutdown()` (on unregister) ends them.
 import atexit
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 import bpy
@@ -41,18 +42,29 @@ def user_dir(name: str, create: bool = True) -> Path:
         return path
 
 
-def models_dir() -> Path:
+def models_dir(create: bool = False) -> Path:
+    """Where trained models go and are found. Made only when a training writes there, so an
+    unplugged drive set in the preferences hides its models instead of breaking the panel."""
     prefs = preferences()
     if prefs is not None and prefs.models_dir:
         path = Path(bpy.path.abspath(prefs.models_dir))
-        path.mkdir(parents=True, exist_ok=True)
+        if create:
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise OSError(f"the Models Folder in TexGAN preferences cannot be made: "
+                              f"{path} ({e.strerror or e})") from None
         return path
-    return user_dir("models")
+    return user_dir("models", create=create)
 
 
-def site_dir() -> Path:
-    """Where 'Install PyTorch' puts torch for Blender's Python."""
-    return user_dir("site-packages", create=False)
+def site_dir(python: str) -> Path:
+    """Where 'Install PyTorch' puts torch for `python`: one folder per interpreter, so the
+    build installed for Blender's Python never shadows the torch of an interpreter chosen
+    in the preferences later (a CUDA build, another Python version)."""
+    if python == sys.executable:
+        return user_dir("site-packages", create=False)
+    return user_dir(f"site-packages-{zlib.crc32(python.encode()):08x}", create=False)
 
 
 def temp_dir(name: str) -> Path:
@@ -66,7 +78,7 @@ def runtime() -> Runtime:
     python = (bpy.path.abspath(prefs.python_path) if prefs is not None and prefs.python_path
               else sys.executable)
     device = DEVICES.get(prefs.device, "auto") if prefs is not None else "auto"
-    site = site_dir()
+    site = site_dir(python)
     threads = prefs.threads if prefs is not None else 0
     return Runtime(python=python, site_dir=str(site) if site.is_dir() else "", device=device,
                    models_dir=str(models_dir()), threads=threads)

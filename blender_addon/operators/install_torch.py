@@ -14,7 +14,8 @@ class TEXGAN_OT_install_torch(bpy.types.Operator):
         return state.install is None or not state.install.running()
 
     def execute(self, context):
-        job = InstallTorchJob(state.runtime().python, state.user_dir("site-packages"))
+        python = state.runtime().python
+        job = InstallTorchJob(python, state.site_dir(python))
         state.install = job
         job.start()
         if job.state == "FAILED":

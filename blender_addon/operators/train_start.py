@@ -3,7 +3,7 @@ from pathlib import Path
 
 import bpy
 
-from .. import state, ticker
+from .. import catalog_ui, state, ticker
 from ..jobs import TrainingJob
 from ..pixels import exemplar_file
 
@@ -19,25 +19,56 @@ class TEXGAN_OT_train_start(bpy.types.Operator):
 
     def execute(self, context):
         settings = context.scene.texgan
-        name = re.sub(r"[^\w.-]+", "_", settings.model_name).strip("._")
+        name = model_name(settings)
         if not name:
             self.report({'ERROR'}, "Give the model a name")
             return {'CANCELLED'}
-        try:
-            exemplar = _exemplar(settings)
-        except ValueError as e:
-            self.report({'ERROR'}, str(e))
+        problem = name_taken(name)
+        if problem:
+            self.report({'ERROR'}, f"TexGAN: {problem}")
             return {'CANCELLED'}
-        out = state.models_dir() / f"{name}.texgan"
-        job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps())
-        state.training = job
-        job.start()
-        if job.state == "FAILED":
-            self.report({'ERROR'}, f"TexGAN: {job.message}")
-            return {'CANCELLED'}
-        ticker.watch(job)
-        self.report({'INFO'}, f"TexGAN: training '{name}' ({job.total} steps)")
-        return {'FINISHED'}
+        return start_job(self, settings, name, resume=False)
+
+
+def model_name(settings) -> str:
+    """The Name field as a file name."""
+    return re.sub(r"[^\w.-]+", "_", settings.model_name).strip("._")
+
+
+def name_taken(name: str) -> str:
+    """Why a new training may not be called `name` ("" if it may): a bundled model of that
+    name would hide it from the picker, and an existing one would be overwritten."""
+    entry = catalog_ui.entries().get(name)
+    if entry is not None and entry.bundled:
+        return f"'{name}' is a bundled model's name: choose another name"
+    folder = state.models_dir()
+    if (folder / f"{name}.texgan").is_file() or (folder / f"{name}.texgan.state").is_file():
+        return (f"a model '{name}' already exists in {folder}: Resume continues its training, "
+                f"another name trains a new one")
+    return ""
+
+
+def start_job(operator, settings, name: str, resume: bool):
+    """Start (or resume) a training of `name` from the panel's exemplar and quality."""
+    try:
+        exemplar = _exemplar(settings)
+    except ValueError as e:
+        operator.report({'ERROR'}, str(e))
+        return {'CANCELLED'}
+    try:
+        out = state.models_dir(create=True) / f"{name}.texgan"
+    except OSError as e:
+        operator.report({'ERROR'}, f"TexGAN: {e}")
+        return {'CANCELLED'}
+    job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps())
+    state.training = job
+    job.resume() if resume else job.start()
+    if job.state == "FAILED":
+        operator.report({'ERROR'}, f"TexGAN: {job.message}")
+        return {'CANCELLED'}
+    ticker.watch(job)
+    operator.report({'INFO'}, f"TexGAN: training '{name}' ({job.total} steps)")
+    return {'FINISHED'}
 
 
 def _exemplar(settings):

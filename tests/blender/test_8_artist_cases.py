@@ -1,0 +1,116 @@
+"""What an artist runs into beyond the happy path: names, restarts, odd images and folders,
+their own Python."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import bpy
+
+from blender_helpers import make_exemplar_image
+
+
+@pytest.fixture
+def settings():
+    """The Train panel's settings, put back as they were afterwards."""
+    s = bpy.context.scene.texgan
+    saved = {k: getattr(s, k) for k in ("model_name", "quality", "steps", "exemplar_source",
+                                         "exemplar_image")}
+    yield s
+    for k, v in saved.items():
+        setattr(s, k, v)
+
+
+@pytest.fixture
+def prefs(addon):
+    p = addon.state.preferences()
+    saved = (p.models_dir, p.python_path)
+    yield p
+    p.models_dir, p.python_path = saved
+    addon.subprocess_env.forget_torch_check()
+
+
+def _refused(operator) -> str:
+    try:
+        operator()
+    except RuntimeError as e:
+        return str(e)
+    raise AssertionError("the operator went ahead")
+
+
+def test_a_training_may_not_take_a_bundled_models_name(addon, settings):
+    settings.exemplar_source, settings.exemplar_image = 'IMAGE', make_exemplar_image("named")
+    settings.model_name = "bricks"
+    before = addon.state.training
+    assert "bundled" in _refused(bpy.ops.texgan.train_start)
+    assert addon.state.training is before
+    assert not (addon.state.models_dir() / "bricks.texgan").exists()
+
+
+def test_start_keeps_an_existing_model_and_resume_finds_it_after_a_restart(
+        addon, settings, tiny_training):
+    """tiny.texgan and its checkpoint exist (4 steps); Blender restarted: no job in memory."""
+    state, jobs = addon.state, addon.jobs
+    model = tiny_training[0].out
+    stamp = model.stat().st_mtime_ns
+    state.training = None
+    settings.exemplar_source, settings.exemplar_image = 'IMAGE', make_exemplar_image("again")
+    settings.model_name, settings.quality, settings.steps = "tiny", 'CUSTOM', 6
+    assert "already exists" in _refused(bpy.ops.texgan.train_start)
+    assert model.stat().st_mtime_ns == stamp                   # not overwritten
+
+    assert bpy.ops.texgan.train_resume.poll()
+    assert bpy.ops.texgan.train_resume() == {'FINISHED'}
+    job = state.training
+    assert job.wait(timeout=180) == jobs.DONE, job.message
+    assert job.step == 6                                       # 4 from before, 2 more
+    settings.model_name = "never_trained"
+    state.training = None
+    assert not bpy.ops.texgan.train_resume.poll()
+
+
+def test_a_models_folder_that_cannot_be_made_leaves_generation_working(addon, prefs, settings):
+    prefs.models_dir = "/proc/texgan-cannot-be-made"
+    addon.catalog_ui.refresh()
+    assert "bricks" in addon.catalog_ui.model_names()          # the picker still lists
+    result = addon.generation.generate(addon.state.worker(), None, "bricks", 64, 64)
+    assert result.images[0].size[:] == (64, 64)
+    bpy.data.images.remove(result.images[0])
+    settings.exemplar_source, settings.exemplar_image = 'IMAGE', make_exemplar_image("nofolder")
+    settings.model_name = "nowhere"
+    message = _refused(bpy.ops.texgan.train_start)
+    assert "Models Folder" in message and "Traceback" not in message
+
+
+def test_an_exr_in_blender_is_written_out_for_training(addon, tmp_path):
+    source = make_exemplar_image("float-source", size=32)
+    source.filepath_raw = str(tmp_path / "photo.exr")
+    source.file_format = 'OPEN_EXR'
+    source.save()
+    loaded = bpy.data.images.load(str(tmp_path / "photo.exr"))
+    path = addon.pixels.exemplar_file(loaded, tmp_path / "out")
+    assert path.suffix == ".png"                   # the trainer reads PNG, JPEG and TIFF
+    from texgan_core.images import load_image
+    assert load_image(path).shape[:2] == (32, 32)
+
+
+def test_install_pytorch_for_blender_does_not_shadow_a_chosen_pythons_torch(addon, prefs):
+    """A private torch installed for Blender's Python must not reach another interpreter."""
+    state, env = addon.state, addon.subprocess_env
+    fake = state.site_dir(sys.executable) / "torch"
+    fake.mkdir(parents=True)
+    try:
+        (fake / "__init__.py").write_text("__version__ = 'private-build'\n")
+        env.forget_torch_check()
+        assert env.check_torch(state.runtime()) == (True, "private-build")   # Blender's own
+        # the same interpreter under another path stands for the user's own Python
+        prefs.python_path = os.path.join(os.path.dirname(sys.executable), ".",
+                                         os.path.basename(sys.executable))
+        ok, version = env.check_torch(state.runtime())
+        assert ok and version != "private-build"
+    finally:
+        import shutil
+        shutil.rmtree(fake.parent)
+        env.forget_torch_check()
