@@ -39,6 +39,32 @@ def atomic_write_bytes(path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def check_writable(path, folder: bool = False) -> None:
+    """Raise TexganError now if `path` (a file, or with `folder` a folder) cannot be written:
+    a training or a large generation must not spend its time and then lose the result."""
+    from .errors import TexganError
+
+    path = Path(path)
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise TexganError(f"cannot write into {path}: it is a file, not a folder")
+        target = path
+    else:
+        if path.is_dir():
+            raise TexganError(f"cannot write {path}: it is a folder")
+        target = path.parent
+    blocker = next((p for p in [target, *target.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise TexganError(f"cannot write {path}: {blocker} is a file, not a folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".texgan-probe.", dir=target)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise TexganError(f"cannot write {path}: {e.strerror or e}") from None
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename itself durable; not possible (nor needed) on Windows."""
     try:

@@ -25,6 +25,17 @@ def parse_size(text):
     return w, h
 
 
+def parse_seed(text):
+    """A seed torch can take: 0 to 2**63 - 1."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, not '{text}'") from None
+    if not 0 <= seed < 2**63:
+        raise argparse.ArgumentTypeError(f"seed must be between 0 and {2**63 - 1}, not {seed}")
+    return seed
+
+
 def build_parser():
     p = _Parser(prog="texgan", description="Grow seamlessly tileable textures from a photo.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -38,7 +49,7 @@ def build_parser():
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=parse_seed, default=0)
     t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
     t.add_argument("--batch", type=int, default=None)
     t.add_argument("--augment", action="store_true",
@@ -74,7 +85,7 @@ def build_parser():
     g = sub.add_parser("generate", help="generate textures from a model")
     g.add_argument("model", help="a .texgan file or the name of a bundled model")
     g.add_argument("--size", type=parse_size, default=(1024, 1024), help="WxH, default 1024x1024")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=parse_seed, default=0)
     g.add_argument("--count", type=int, default=1, help="several seeds; OUT is then a folder")
     g.add_argument("--texture", default="0", help="exemplar index or name, for multi-exemplar models")
     g.add_argument("--bits", type=int, choices=[8, 16], default=8)
@@ -137,6 +148,21 @@ def _model_overrides(args):
     return overrides
 
 
+def _check_train_outputs(out, resume):
+    """Every file a training writes, checked before it starts; and a checkpoint is work, so a
+    new training does not replace one unless asked to continue it."""
+    from .atomic import check_writable
+    from .train import samples_dir, state_path
+
+    state = state_path(out)
+    if state.is_file() and not resume:
+        raise TexganError(f"{state} holds a training that can be continued: add --resume, "
+                          f"or delete it (or choose another --out) to start anew")
+    check_writable(out)
+    check_writable(state)
+    check_writable(samples_dir(out), folder=True)
+
+
 def cmd_train(args):
     from .progress import REPORTERS
     from .train import Trainer
@@ -151,13 +177,14 @@ def cmd_train(args):
             torch.set_num_threads(args.threads)
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
+        _check_train_outputs(args.out, args.resume)
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=_train_config(args),
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
         trainer.run()
-    except TexganError as e:
+    except Exception as e:  # programs reading --progress json learn why, whatever it was
         if args.progress == "json":
-            reporter.event("error", message=str(e))
+            reporter.event("error", message=str(e) if isinstance(e, TexganError) else _describe(e))
         raise
     if isinstance(trainer.stop_reason, int):  # a signal: the shell's convention, 128 + signal
         return 128 + trainer.stop_reason
@@ -170,6 +197,8 @@ def cmd_generate(args):
 
     if args.count < 1:
         raise TexganError(f"--count must be at least 1, not {args.count}")
+    if args.seed + args.count > 2**63:
+        raise TexganError(f"--seed {args.seed} with --count {args.count} passes the largest seed, {2**63 - 1}")
     model = load_model(args.model, device=args.device)
     width, height = args.size
     model.check_size(width, height)
@@ -179,6 +208,12 @@ def cmd_generate(args):
     else:
         stem = Path(str(model.path)).stem
         targets = [(args.seed + k, out / f"{stem}_seed{args.seed + k}.png") for k in range(args.count)]
+    from .atomic import check_writable
+
+    for _, path in targets:
+        check_writable(path)
+        if args.preview:
+            check_writable(path.with_name(path.stem + "_tiled2x2.png"))
     for seed, path in targets:
         image = model.generate(width, height, seed=seed, texture=args.texture)
         save_png(path, image, bits=args.bits)
@@ -232,7 +267,10 @@ def cmd_eval(args):
     exemplar = as_model_channels(load_image(args.exemplar))
     held = as_model_channels(load_image(args.held)) if args.held else None
     generate = lambda w, h, seed: model.generate(w, h, seed=seed)[..., :3]  # noqa: E731
-    result = evaluate(generate, exemplar, held, seeds=tuple(range(args.seeds)), size=args.size)
+    try:
+        result = evaluate(generate, exemplar, held, seeds=tuple(range(args.seeds)), size=args.size)
+    except ValueError as e:  # an image or --size too small for a metric's patches
+        raise TexganError(f"cannot evaluate: {e}") from None
     if args.json:
         finite = {k: None if isinstance(v, float) and v != v else v for k, v in result.items()}
         print(json.dumps(finite, indent=2))  # NaN (diversity of one seed) is no JSON
@@ -271,12 +309,21 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("texgan: interrupted", file=sys.stderr)
         return 130
-    except MemoryError:
-        print("texgan: error: out of memory (try a smaller size)", file=sys.stderr)
-        return 1
     except Exception as e:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("TEXGAN_DEBUG"):
             raise
-        print(f"texgan: internal error: {type(e).__name__}: {e} (set TEXGAN_DEBUG=1 for details)",
-              file=sys.stderr)
+        print(f"texgan: {_describe(e)}", file=sys.stderr)
         return 1
+
+
+def _describe(error: Exception) -> str:
+    """One line for an error that is not the user's input: running out of memory or disk
+    space is said in words; anything else is an internal error, its first line only."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, MemoryError) or (isinstance(error, RuntimeError) and any(
+            s in text for s in ("out of memory", "alloc", "can't allocate"))):
+        return "error: out of memory (try a smaller size, batch or crop)"
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"error: {error.strerror or text}{where}"
+    return f"internal error: {type(error).__name__}: {text} (set TEXGAN_DEBUG=1 for details)"

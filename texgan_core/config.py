@@ -133,8 +133,11 @@ def model_config_from_dict(data: dict):
 
 
 def train_config_from_dict(data: dict) -> TrainConfig:
-    """Rebuild the recipe a training state was saved with."""
-    return TrainConfig(**{**LEGACY_TRAIN_DEFAULTS, **_lists_to_tuples(data)})
+    """Rebuild the recipe a training state was saved with, ignoring keys this version does
+    not know."""
+    known = {f.name for f in fields(TrainConfig)}
+    data = {**LEGACY_TRAIN_DEFAULTS, **_lists_to_tuples(data)}
+    return TrainConfig(**{k: v for k, v in data.items() if k in known})
 
 
 def to_dict(config) -> dict:

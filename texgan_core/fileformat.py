@@ -8,6 +8,7 @@ as `{"format": "texgan", "version": "1", "info": "<json>"}`.
 """
 
 import json
+import os
 import struct
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def read_container(path, with_data: bool = True):
     path = Path(path)
     try:
         with open(path, "rb") as f:
+            file_size = os.fstat(f.fileno()).st_size
             blob = f.read() if with_data else f.read(8)
             if not with_data and len(blob) == 8:
                 (n,) = struct.unpack("<Q", blob)
@@ -79,6 +81,7 @@ def read_container(path, with_data: bool = True):
         raise TexganError(f"model file {path} has format version {meta.get('version')}, "
                           f"this TexGAN reads version {VERSION}: update TexGAN")
     data = memoryview(blob)[8 + n:]
+    data_size = len(data) if with_data else file_size - 8 - n
     tensors = {}
     for name, entry in header.items():
         try:
@@ -86,18 +89,27 @@ def read_container(path, with_data: bool = True):
             size = ITEM_SIZE[dtype] * _count(shape)
         except (KeyError, TypeError, ValueError):
             raise TexganError(bad) from None
-        if with_data:
-            if not (0 <= start <= end <= len(data)) or end - start != size:
-                raise TexganError(f"model file is truncated or damaged: {path}")
-            tensors[name] = (dtype, tuple(shape), data[start:end])
-        else:
-            tensors[name] = (dtype, tuple(shape), None)
+        if not (0 <= start <= end <= data_size) or end - start != size:
+            raise TexganError(f"model file is truncated or damaged: {path}")
+        tensors[name] = (dtype, tuple(shape), data[start:end] if with_data else None)
+    if not _plausible_info(info):
+        raise TexganError(f"model file has damaged metadata: {path}")
     return info, tensors
+
+
+def _plausible_info(info) -> bool:
+    """The fields every reader relies on have the right kinds (a file is data: check it)."""
+    return (isinstance(info, dict) and isinstance(info.get("config", {}), dict)
+            and isinstance(info.get("training", {}), dict)
+            and isinstance(info.get("textures", []), list)
+            and all(isinstance(t, str) for t in info.get("textures", [])))
 
 
 def read_info(path) -> dict:
     """The model's description (arch, textures, stride, training, config) without its weights."""
     info, _ = read_container(path, with_data=False)
+    if "arch" not in info:   # a training's .state file shares the container
+        raise TexganError(f"not a TexGAN model file (a training state?): {path}")
     return info
 
 

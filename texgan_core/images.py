@@ -2,6 +2,7 @@
 
 import io
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -24,9 +25,13 @@ def load_image(path) -> np.ndarray:
     if not path.is_file():
         raise TexganError(f"image not found: {path}")
     try:
-        with Image.open(path) as im:
-            im.load()
-            array = _to_float(im)
+        # Pillow warns (on stderr, several lines) about large or odd files it still reads:
+        # the size limit above and the errors below say what matters, in one line
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                im.load()
+                array = _to_float(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise TexganError(f"cannot read image {path}: not a PNG, JPEG or TIFF image ({e})") from None
     except Image.DecompressionBombError:

@@ -57,11 +57,14 @@ def load_generator(path):
     info, entries = read_container(path)
     try:
         config = model_config_from_dict(info["config"])
-    except (KeyError, ValueError, TypeError) as e:
-        raise TexganError(f"model file {path} has an unusable config ({e})") from None
+        if not all(isinstance(t, str) for t in info.get("textures", [])):
+            raise ValueError("texture names are not text")
+        generator = build_generator(config)   # absurd sizes fail here, before any weights load
+    except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
+        detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise TexganError(f"model file {path} has an unusable config ({detail})") from None
     tensors = unpack_tensors(entries, path)
     state = {k[2:]: v for k, v in tensors.items() if k.startswith("g.")}
-    generator = build_generator(config)
     try:
         generator.load_state_dict(state)
     except RuntimeError:

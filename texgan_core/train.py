@@ -79,9 +79,12 @@ class Trainer:
             meta = resumed[1]
             # the model and the recipe come from the checkpoint; only the length may change
             # (steps=None: keep the length the training was started with)
-            saved = train_config_from_dict(meta["train_config"])
-            tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
-            self.model_config = model_config_from_dict(meta["model_config"])
+            with self._damaged_state():
+                saved = train_config_from_dict(meta["train_config"])
+                tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps)
+                if min(tc.crop, tc.batch, tc.steps) < 1:
+                    raise ValueError("crop, batch and steps must be positive")
+                self.model_config = model_config_from_dict(meta["model_config"])
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
@@ -103,6 +106,11 @@ class Trainer:
                 raise TexganError(f"--crop {tc.crop} must be a multiple of the stride {self.model_config.stride}")
         elif (self.model_config.channels, self.model_config.textures) != (channels, len(exemplars)):
             raise TexganError("--resume needs the same exemplars as the training it continues")
+        if self.model_config.arch == "tile":
+            smallest = 2 ** len(self.model_config.d_widths)   # what the discriminator's halvings need
+            if tc.crop >> (self.model_config.d_scales - 1) < smallest:
+                raise TexganError(f"--d-scales {self.model_config.d_scales} pools the {tc.crop}-px crop "
+                                  f"below the discriminator's {smallest} px: use fewer scales or a larger --crop")
 
         torch.manual_seed(tc.seed)
         self.rng = torch.Generator().manual_seed(tc.seed + 1)   # crops and noise: CPU, repeatable
@@ -123,7 +131,18 @@ class Trainer:
         self._band_targets = torch.cat([band_covariances(e[None], tc.band_levels, circular=False)
                                         for e in self.exemplars]).to(self.device) if tc.band_weight > 0 else None
         if resumed:
-            self._restore(*resumed)
+            with self._damaged_state():
+                self._restore(*resumed)
+
+    @contextlib.contextmanager
+    def _damaged_state(self):
+        """A checkpoint that does not fit this code is bad input, not an internal error."""
+        try:
+            yield
+        except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as e:
+            detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise TexganError(f"cannot resume from {self.state_file}: damaged or written by "
+                              f"another TexGAN version ({detail})") from None
 
     # ---- data --------------------------------------------------------------------------
     def _crops(self, batch):
@@ -284,6 +303,7 @@ class Trainer:
     def _should_stop(self):
         if self.stop_reason is None and self.stop_file is not None and self.stop_file.exists():
             self.stop_reason = "stop-file"
+            self.stop_file.unlink(missing_ok=True)   # answered: a leftover would stop the next run
         return self.stop_reason is not None
 
     def _report(self, kind, **fields):

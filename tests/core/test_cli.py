@@ -82,6 +82,14 @@ def small(tmp_path_factory):
     save_rgb(folder / "small.png", make_texture(40))
     (folder / "text.png").write_text("hello")
     (folder / "corrupt.texgan").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    save_rgb(folder / "tiny8.png", make_texture(8))
+    (folder / "adir.texgan").mkdir()
+    bundled = (ROOT / "texgan_core" / "models" / "bricks.texgan").read_bytes()
+    (folder / "truncated.texgan").write_bytes(bundled[:len(bundled) // 2])
+    for name in ("damaged", "kept"):        # a model file where a training state should be
+        (folder / f"{name}.texgan.state").write_bytes(bundled)
+    from texgan_core.fileformat import write_container
+    write_container(folder / "only.texgan.state", {}, {"step": 3})
     return folder
 
 
@@ -107,6 +115,17 @@ BAD = {
                              "--level-noise", "-1"],
     "zero discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                   "--d-scales", "0"],
+    "too many discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
+                                      "--d-scales", "3"],
+    "model output is a folder": ["train", "{d}/small.png", "--out", "{d}/adir.texgan", "--crop", "32"],
+    "image output under a file": ["generate", "bricks", "--size", "64x64", "--out", "{d}/small.png/o.png"],
+    "a checkpoint in the way": ["train", "{d}/small.png", "--out", "{d}/kept.texgan", "--crop", "32"],
+    "damaged checkpoint": ["train", "{d}/small.png", "--out", "{d}/damaged.texgan", "--crop", "32", "--resume"],
+    "seed out of range": ["generate", "bricks", "--size", "64x64", "--seed", "99999999999999999999",
+                          "--out", "{d}/o.png"],
+    "truncated model info": ["info", "{d}/truncated.texgan"],
+    "training state as a model": ["info", "{d}/only.texgan.state"],
+    "exemplar too small to evaluate": ["eval", "bricks", "{d}/tiny8.png", "--size", "64"],
 }
 
 
@@ -119,7 +138,11 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "size not a multiple of the stride": "multiple", "garbled size": "1024x1024",
             "zero steps": "positive", "resume with nothing to resume": "nothing to resume",
             "unknown augmentation": "blur", "zero threads": "positive", "zero discriminator scales": "1 or more",
-            "negative level noise": "0 or more"}
+            "negative level noise": "0 or more", "too many discriminator scales": "fewer scales",
+            "model output is a folder": "it is a folder", "image output under a file": "is a file, not a folder",
+            "a checkpoint in the way": "--resume", "damaged checkpoint": "cannot resume",
+            "seed out of range": "seed must be between", "truncated model info": "truncated",
+            "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate"}
 
 
 @pytest.mark.parametrize("case", BAD)

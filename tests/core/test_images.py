@@ -64,3 +64,21 @@ def test_non_images_and_missing_files_are_refused(tmp_path):
         load_image(tmp_path / "notes.png")
     with pytest.raises(TexganError, match="not found"):
         load_image(tmp_path / "nothing.png")
+
+
+def test_a_large_image_reads_without_pillows_multi_line_warning(tmp_path, monkeypatch):
+    """Pillow warns on stderr about images past half its bomb limit; the CLI's stderr must stay
+    one line, so the loader keeps the warning to itself (its own limit still applies)."""
+    import warnings
+
+    from PIL import Image
+
+    from texgan_core.images import load_image
+
+    path = tmp_path / "large.png"
+    Image.new("RGB", (40, 40), (90, 60, 30)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)     # 1,600 pixels: past the limit, not twice it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert load_image(path).shape == (40, 40, 3)
+    assert not caught

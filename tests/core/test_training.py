@@ -96,6 +96,7 @@ def test_stop_file_stops_cleanly_with_a_checkpoint(exemplar, tmp_path):
     assert proc.returncode == 0, err
     assert json.loads(rest.splitlines()[-1])["event"] == "stopped"
     assert state_path(out).is_file() and texgan_core.load_model(out, device="cpu")
+    assert not stop.exists()        # answered, so it cannot stop the resumed run at once
 
 
 def test_resume_without_steps_keeps_the_original_target(exemplar, tmp_path):
