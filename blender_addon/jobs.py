@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .subprocess_env import CREATION_FLAGS, Runtime, check_torch
+from .subprocess_env import CREATION_FLAGS, Runtime, check_torch, exit_text, for_blender
 
 # States a job goes through. The last three are final.
 IDLE, RUNNING, STOPPING, DONE, STOPPED, FAILED = (
@@ -222,7 +222,7 @@ class TrainingJob(SubprocessJob):
             self.progress, self.eta_s = 1.0, 0.0
             self._outcome = (DONE, f"model '{self.name}' is ready")
         elif kind == "error":
-            self._outcome = (FAILED, event.get("message") or "training failed")
+            self._outcome = (FAILED, for_blender(event.get("message") or "training failed"))
 
     def on_exit(self, returncode: int) -> None:
         # The state turns final only here, once the process is gone: a stopped job's
@@ -237,7 +237,7 @@ class TrainingJob(SubprocessJob):
             self.progress = 1.0
         else:
             self.state = FAILED
-            self.message = (f"training ended with status {returncode}: "
+            self.message = (f"training {exit_text(returncode)}: "
                             f"{self.stderr_tail() or 'no message'}")
 
     def eta_text(self) -> str:

@@ -5,6 +5,7 @@ started with these helpers, so the rules for finding a Python that has torch liv
 """
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -52,6 +53,29 @@ class Runtime:
 
     def extra_dirs(self) -> list:
         return [self.models_dir] if self.models_dir else []
+
+
+def exit_text(returncode) -> str:
+    """How a subprocess ended, in words: a negative status is a signal from outside (on
+    Linux, SIGKILL is what the out-of-memory killer sends)."""
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed ({name}: out of memory, or ended from outside)"
+    return f"ended with exit status {returncode}"
+
+
+# The command line's hints, in the terms of Blender's panel and preferences.
+_BLENDER_WORDS = (("(use --device auto or cpu)", "(set Device to Auto or CPU in TexGAN preferences)"),
+                  (": use a larger image or a smaller --crop", ": use a larger image"))
+
+
+def for_blender(message: str) -> str:
+    for cli, panel in _BLENDER_WORDS:
+        message = message.replace(cli, panel)
+    return message
 
 
 def missing_torch_message(python: str, detail: str = "") -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .subprocess_env import CREATION_FLAGS, Runtime, missing_torch_message
+from .subprocess_env import CREATION_FLAGS, Runtime, exit_text, for_blender, missing_torch_message
 
 
 class WorkerError(Exception):
@@ -81,8 +81,8 @@ class WorkerClient:
                                   f"and was stopped") from None
             if line is None:
                 self._proc.wait(timeout=10)
-                raise WorkerError(f"the TexGAN worker stopped (exit status "
-                                  f"{self._proc.returncode}): {self.stderr_tail()}")
+                raise WorkerError(f"the TexGAN worker {exit_text(self._proc.returncode)}: "
+                                  f"{self.stderr_tail()}")
             try:
                 return json.loads(line)
             except ValueError:
@@ -142,7 +142,7 @@ class WorkerClient:
                 if reply.get("id") == self._next_id:
                     break                        # older replies belong to abandoned requests
         if not reply.get("ok"):
-            raise WorkerError(reply.get("error") or "the TexGAN worker failed without a message")
+            raise WorkerError(for_blender(reply.get("error") or "the TexGAN worker failed without a message"))
         return reply
 
     def generate(self, model: str, width: int, height: int, seed: int = 0,

@@ -10,6 +10,8 @@ from .config import ARCHS, LOSSES, PRECISIONS
 from .errors import TexganError
 
 EXIT_BAD_INPUT = 2
+# --out names that would otherwise be taken for a folder to write PNGs into
+OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".hdr", ".bmp", ".tga", ".webp")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -203,6 +205,8 @@ def cmd_generate(args):
     width, height = args.size
     model.check_size(width, height)
     out = Path(args.out)
+    if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
+        raise TexganError(f"TexGAN writes PNG (8 or 16 bit): name the output .png, not '{out.name}'")
     if args.count == 1:
         targets = [(args.seed, out if out.suffix.lower() == ".png" else out / f"{Path(str(model.path)).stem}.png")]
     else:

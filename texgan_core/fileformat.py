@@ -44,10 +44,11 @@ def write_container(path, tensors: dict, info: dict) -> None:
     atomic_write_bytes(path, struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
-def read_container(path, with_data: bool = True):
+def read_container(path, with_data: bool = True, kind: str = "model file"):
     """Return (info, {name: (dtype, shape, memoryview)}) after checking every offset.
 
-    Raises TexganError for a missing, truncated or foreign file, never anything else.
+    Raises TexganError for a missing, truncated or foreign file, never anything else; its
+    message calls the file `kind` (a training's state shares the container).
     """
     path = Path(path)
     try:
@@ -58,12 +59,12 @@ def read_container(path, with_data: bool = True):
                 (n,) = struct.unpack("<Q", blob)
                 blob += f.read(min(n, MAX_HEADER_BYTES))
     except FileNotFoundError:
-        raise TexganError(f"model file not found: {path}") from None
+        raise TexganError(f"{kind} not found: {path}") from None
     except IsADirectoryError:
-        raise TexganError(f"not a model file but a folder: {path}") from None
+        raise TexganError(f"not a {kind} but a folder: {path}") from None
     except OSError as e:
-        raise TexganError(f"cannot read model file {path}: {e.strerror or e}") from None
-    bad = f"not a TexGAN model file (or damaged): {path}"
+        raise TexganError(f"cannot read {kind} {path}: {e.strerror or e}") from None
+    bad = f"not a TexGAN {kind} (or damaged): {path}"
     if len(blob) < 8:
         raise TexganError(bad)
     (n,) = struct.unpack("<Q", blob[:8])
@@ -78,7 +79,7 @@ def read_container(path, with_data: bool = True):
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise TexganError(bad) from None
     if meta.get("version") != VERSION:
-        raise TexganError(f"model file {path} has format version {meta.get('version')}, "
+        raise TexganError(f"{kind} {path} has format version {meta.get('version')}, "
                           f"this TexGAN reads version {VERSION}: update TexGAN")
     data = memoryview(blob)[8 + n:]
     data_size = len(data) if with_data else file_size - 8 - n
@@ -90,10 +91,10 @@ def read_container(path, with_data: bool = True):
         except (KeyError, TypeError, ValueError):
             raise TexganError(bad) from None
         if not (0 <= start <= end <= data_size) or end - start != size:
-            raise TexganError(f"model file is truncated or damaged: {path}")
+            raise TexganError(f"{kind} is truncated or damaged: {path}")
         tensors[name] = (dtype, tuple(shape), data[start:end] if with_data else None)
     if not _plausible_info(info):
-        raise TexganError(f"model file has damaged metadata: {path}")
+        raise TexganError(f"{kind} has damaged metadata: {path}")
     return info, tensors
 
 

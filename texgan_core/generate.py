@@ -47,9 +47,9 @@ class TextureModel:
         bad = [(n, v) for n, v in (("width", width), ("height", height)) if v % s]
         if bad:
             name, value = bad[0]
-            lower, upper = max(s, value // s * s), (value // s + 1) * s
-            raise TexganError(f"{name} {value} is not a multiple of this model's stride {s}: "
-                              f"use {lower} or {upper}")
+            lower, upper = value // s * s, (value // s + 1) * s
+            choice = f"use {lower} or {upper}" if lower else f"use {upper}"   # no 0-pixel texture
+            raise TexganError(f"{name} {value} is not a multiple of this model's stride {s}: {choice}")
 
     def texture_index(self, texture) -> int:
         if isinstance(texture, str):

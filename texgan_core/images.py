@@ -22,6 +22,8 @@ def load_image(path) -> np.ndarray:
     since it carries nothing to learn.
     """
     path = Path(path)
+    if path.is_dir():
+        raise TexganError(f"{path} is a folder, not an image")
     if not path.is_file():
         raise TexganError(f"image not found: {path}")
     try:
@@ -32,6 +34,8 @@ def load_image(path) -> np.ndarray:
             with Image.open(path) as im:
                 im.load()
                 array = _to_float(im)
+    except PermissionError:
+        raise TexganError(f"cannot read image {path}: permission denied") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise TexganError(f"cannot read image {path}: not a PNG, JPEG or TIFF image ({e})") from None
     except Image.DecompressionBombError:

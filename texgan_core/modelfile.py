@@ -81,7 +81,7 @@ def save_state(path, parts: dict, meta: dict) -> None:
 
 
 def load_state(path):
-    meta, entries = read_container(path)
+    meta, entries = read_container(path, kind="training state")
     parts = {}
     for name, tensor in unpack_tensors(entries, path).items():
         part, _, key = name.partition("/")

@@ -114,3 +114,36 @@ def test_install_pytorch_for_blender_does_not_shadow_a_chosen_pythons_torch(addo
         import shutil
         shutil.rmtree(fake.parent)
         env.forget_torch_check()
+
+
+def _failed_job(addon, tmp_path, image, extra_args=(), **runtime_changes):
+    from dataclasses import replace
+    state, jobs = addon.state, addon.jobs
+    exemplar = addon.pixels.exemplar_file(image, tmp_path)
+    job = jobs.TrainingJob(replace(state.runtime(), **runtime_changes), exemplar,
+                           tmp_path / "models" / "failing.texgan", steps=100000, extra_args=extra_args)
+    job.start()
+    return job
+
+
+def test_messages_speak_of_the_panel_not_of_command_line_flags(addon, tmp_path):
+    from blender_helpers import TINY
+    job = _failed_job(addon, tmp_path, make_exemplar_image("gpu-less"), TINY, device="cuda")
+    assert job.wait(timeout=120) == addon.jobs.FAILED
+    assert "Device" in job.message and "preferences" in job.message and "--" not in job.message
+    job = _failed_job(addon, tmp_path, make_exemplar_image("too-small", size=48))   # crop is 96
+    assert job.wait(timeout=120) == addon.jobs.FAILED
+    assert "larger image" in job.message and "--crop" not in job.message
+
+
+def test_a_training_killed_from_outside_says_so(addon, tmp_path):
+    import signal
+    import time
+    from blender_helpers import TINY
+    job = _failed_job(addon, tmp_path, make_exemplar_image("doomed"), TINY)
+    deadline = time.monotonic() + 120
+    while job.poll() == addon.jobs.RUNNING and job.step < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(job.pid, signal.SIGKILL)
+    assert job.wait(timeout=60) == addon.jobs.FAILED
+    assert "killed (SIGKILL" in job.message and "status -9" not in job.message

@@ -84,6 +84,8 @@ def small(tmp_path_factory):
     (folder / "corrupt.texgan").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
     save_rgb(folder / "tiny8.png", make_texture(8))
     (folder / "adir.texgan").mkdir()
+    (folder / "afolder.png").mkdir()
+    (folder / "junk.texgan.state").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
     bundled = (ROOT / "texgan_core" / "models" / "bricks.texgan").read_bytes()
     (folder / "truncated.texgan").write_bytes(bundled[:len(bundled) // 2])
     for name in ("damaged", "kept"):        # a model file where a training state should be
@@ -126,6 +128,9 @@ BAD = {
     "truncated model info": ["info", "{d}/truncated.texgan"],
     "training state as a model": ["info", "{d}/only.texgan.state"],
     "exemplar too small to evaluate": ["eval", "bricks", "{d}/tiny8.png", "--size", "64"],
+    "folder as exemplar": ["train", "{d}/afolder.png", "--out", "{d}/m.texgan", "--crop", "32"],
+    "garbage checkpoint": ["train", "{d}/small.png", "--out", "{d}/junk.texgan", "--crop", "32", "--resume"],
+    "JPEG output name": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.jpg"],
 }
 
 
@@ -142,7 +147,9 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "model output is a folder": "it is a folder", "image output under a file": "is a file, not a folder",
             "a checkpoint in the way": "--resume", "damaged checkpoint": "cannot resume",
             "seed out of range": "seed must be between", "truncated model info": "truncated",
-            "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate"}
+            "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate",
+            "folder as exemplar": "is a folder, not an image", "garbage checkpoint": "not a TexGAN training state",
+            "JPEG output name": "writes PNG"}
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -158,6 +165,8 @@ def test_bad_input_gives_one_line_and_exit_2(small, case):
 def test_size_error_names_the_nearest_valid_sizes(small):
     r = texgan("generate", "bricks", "--size", "1000x1024", "--out", small / "o.png")
     assert "992 or 1008" in r.stderr
+    r = texgan("generate", "bricks", "--size", "8x16", "--out", small / "o.png")
+    assert "use 16" in r.stderr and " or " not in r.stderr           # no 0-pixel choice
 
 
 def test_json_progress_reports_errors_as_events(small):
