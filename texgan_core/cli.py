@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import ARCHS, LOSSES, PRECISIONS
-from .errors import TexganError
+from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
 # --out names that would otherwise be taken for a folder to write PNGs into
@@ -195,6 +195,7 @@ def cmd_train(args):
 
 def cmd_generate(args):
     from . import load_model
+    from .atomic import check_writable
     from .images import save_png, tile
 
     if args.count < 1:
@@ -212,8 +213,6 @@ def cmd_generate(args):
     else:
         stem = Path(str(model.path)).stem
         targets = [(args.seed + k, out / f"{stem}_seed{args.seed + k}.png") for k in range(args.count)]
-    from .atomic import check_writable
-
     for _, path in targets:
         check_writable(path)
         if args.preview:
@@ -323,7 +322,7 @@ def main(argv=None) -> int:
 def _describe(error: Exception) -> str:
     """One line for an error that is not the user's input: running out of memory or disk
     space is said in words; anything else is an internal error, its first line only."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = first_line(error)
     if isinstance(error, MemoryError) or (isinstance(error, RuntimeError) and any(
             s in text for s in ("out of memory", "alloc", "can't allocate"))):
         return "error: out of memory (try a smaller size, batch or crop)"

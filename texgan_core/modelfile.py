@@ -8,7 +8,7 @@ import torch
 
 from . import __version__
 from .config import model_config_from_dict, to_dict
-from .errors import TexganError
+from .errors import TexganError, first_line
 from .fileformat import THUMBNAIL_KEY, read_container, write_container
 from .nets import build_generator
 
@@ -57,12 +57,9 @@ def load_generator(path):
     info, entries = read_container(path)
     try:
         config = model_config_from_dict(info["config"])
-        if not all(isinstance(t, str) for t in info.get("textures", [])):
-            raise ValueError("texture names are not text")
         generator = build_generator(config)   # absurd sizes fail here, before any weights load
     except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
-        detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise TexganError(f"model file {path} has an unusable config ({detail})") from None
+        raise TexganError(f"model file {path} has an unusable config ({first_line(e)})") from None
     tensors = unpack_tensors(entries, path)
     state = {k[2:]: v for k, v in tensors.items() if k.startswith("g.")}
     try:

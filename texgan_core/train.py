@@ -21,7 +21,7 @@ import torch
 from .augment import diff_augment, parse_policy
 from .config import ARCHS, LOSSES, DCGANConfig, TrainConfig, model_config_from_dict, train_config_from_dict
 from .devices import resolve_device, training_dtype
-from .errors import TexganError
+from .errors import TexganError, first_line
 from .generate import TextureModel
 from .images import grid, load_image, png_bytes, resize, save_png
 from .losses import band_covariances, band_stats_loss, colour_stats_loss, d_loss, g_loss, logit_maps, r1_penalty
@@ -140,9 +140,8 @@ class Trainer:
         try:
             yield
         except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as e:
-            detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise TexganError(f"cannot resume from {self.state_file}: damaged or written by "
-                              f"another TexGAN version ({detail})") from None
+                              f"another TexGAN version ({first_line(e)})") from None
 
     # ---- data --------------------------------------------------------------------------
     def _crops(self, batch):
