@@ -57,6 +57,62 @@ def test_laplacian_pyramid_levels_and_reconstruction():
     assert np.abs(rec.transpose(1, 2, 0) - img).max() < 1e-5
 
 
+def test_pyramid_blurs_with_the_binomial_kernel():
+    """ProGAN's (and cv2.pyrDown's) 5×5 [1,4,6,4,1]/16 filter: an impulse shows its taps."""
+    img = np.zeros((32, 32, 1), np.float32)
+    img[16, 16] = 1.0
+    low = laplacian_pyramid(img, 2)[1][0]               # blurred, every other pixel
+    taps = np.float32([1, 6, 1]) / 16                   # offsets -2, 0, +2 of [1,4,6,4,1]/16
+    assert np.allclose(low[7:10, 7:10], np.outer(taps, taps), atol=1e-7)
+    assert np.isclose(low.sum() * 4, 1.0, atol=1e-6)    # the mean is kept
+
+
+def _plain_swd(a, b, seed=0, repeats=4, dirs=128):
+    """SWD written out directly, for small images (every neighbourhood is used), with the
+    same random directions as `swd`: per-channel normalised 7×7×C neighbourhoods, unit
+    directions, sorted projections, mean absolute difference, ×1e3, averaged over levels."""
+    levels = []
+    pyramids = zip(laplacian_pyramid(a, 2), laplacian_pyramid(b, 2))
+    for i, (la, lb) in enumerate(pyramids):
+        sets = []
+        for level in (la, lb):
+            c, h, w = level.shape
+            d = np.array([level[:, y:y + 7, x:x + 7] for y in range(h - 6) for x in range(w - 6)],
+                         np.float64)                                     # (N, C, 7, 7)
+            d = (d - d.mean((0, 2, 3), keepdims=True)) / (d.std((0, 2, 3), keepdims=True) + 1e-8)
+            sets.append(d.reshape(len(d), -1))
+        rng = np.random.default_rng([seed, i, 1])
+        per_repeat = []
+        for _ in range(repeats):
+            v = rng.standard_normal((dirs, sets[0].shape[1])).astype(np.float32).astype(np.float64)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            pa, pb = (np.sort(v @ d.T, axis=1) for d in sets)
+            per_repeat.append(np.abs(pa - pb).mean())
+        levels.append(1e3 * np.mean(per_repeat))
+    return levels
+
+
+def test_swd_matches_the_definition_written_out():
+    a, b = smooth_texture(32, 1), blobs(32, 2)[..., :3]
+    got = swd(a, b)["levels"]
+    assert len(got) == 2
+    assert np.allclose(got, _plain_swd(a, b), rtol=1e-3)
+
+
+def test_swd_compares_equal_sizes_in_eval_and_held_out():
+    """SWD reads lower with more neighbourhoods: every score compares windows of one size."""
+    ex = smooth_texture(64, 3)
+    tiled = evaluate(tiling_generator(ex), ex, seeds=(0,), size=128)
+    assert tiled["swd"] < 1e-6                # each 64² window of the tiling is the exemplar
+    small, held = smooth_texture(48, 4), smooth_texture(64, 5)
+    assert np.isclose(held_out_swd(small, held, window=64), swd(small, held[:48, :48])["mean"])
+
+
+def test_metrics_refuse_images_outside_0_to_1():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        copying(smooth_texture(64, 0) * 255, smooth_texture(64, 1))
+
+
 def test_swd_self_is_zero_and_other_textures_are_far():
     a = blobs(256, 1)
     result = swd(a, a)

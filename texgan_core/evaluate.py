@@ -48,7 +48,8 @@ def evaluate(generate_fn: GenerateFn, exemplar, held=None, seeds=(0, 1, 2), size
     if held is not None:
         per_seed.update(held_swd=[], two_sample=[])
     for out in outputs:
-        per_seed["swd"].append(swd(out, ex, seed=seed)["mean"])
+        # windows of the exemplar's size, as the held-out score and the benchmark do
+        per_seed["swd"].append(held_out_swd(out, ex, window=min(ex.shape[:2]), seed=seed))
         for key, value in seam(out).items():
             per_seed[key].append(value)
         per_seed["copying"].append(copying(out, ex))

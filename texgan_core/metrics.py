@@ -29,13 +29,17 @@ import torch.nn.functional as F
 _BINOMIAL = np.float32([1, 4, 6, 4, 1]) / 16  # one axis of ProGAN's 5×5 filter (cv2.pyrDown)
 
 
-def as_image(img, name="image") -> np.ndarray:
-    """The image as float32 H×W×C (a 2-D array gets C = 1); ValueError for other shapes."""
+def as_image(img, name="image", unit_range: bool = False) -> np.ndarray:
+    """The image as float32 H×W×C (a 2-D array gets C = 1); ValueError for other shapes, and
+    with `unit_range` for values outside [0, 1] (the metrics with absolute thresholds:
+    copying, diversity)."""
     x = np.asarray(img, dtype=np.float32)
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3 or x.shape[2] not in (1, 3):
         raise ValueError(f"{name}: expected H×W×C with C = 1 or 3, got shape {x.shape}")
+    if unit_range and x.size and not (np.isfinite(x).all() and -0.01 <= x.min() and x.max() <= 1.01):
+        raise ValueError(f"{name}: expected values in [0, 1], got {x.min():.3g} to {x.max():.3g}")
     return x
 
 
@@ -208,7 +212,7 @@ def nearest_patch_rms(output, exemplar, patch: int = 16, stride: int = 16, chunk
     count, so the exemplar tiled at any offset is found. Exhaustive search by matrix
     products, `chunk` exemplar patches at a time to bound memory. Returns (L,) floats.
     """
-    out, ex = as_image(output, "output"), as_image(exemplar, "exemplar")
+    out, ex = as_image(output, "output", unit_range=True), as_image(exemplar, "exemplar", unit_range=True)
     if out.shape[2] != ex.shape[2]:
         raise ValueError(f"channel counts differ: {out.shape[2]} vs {ex.shape[2]}")
     if min(out.shape[:2]) < patch or min(ex.shape[:2]) < patch:
@@ -292,7 +296,7 @@ def diversity(images) -> float:
     Pure translation is not discounted: a model that only shifts one texture around
     scores high here and is caught by `copying` or by eye instead.
     """
-    imgs = [as_image(im) for im in images]
+    imgs = [as_image(im, unit_range=True) for im in images]
     if len(imgs) < 2:
         raise ValueError("diversity needs at least two images")
     if any(im.shape != imgs[0].shape for im in imgs):
@@ -328,12 +332,16 @@ def held_out_swd(output, held, window: int = 256, seed: int = 0) -> float:
 
 
 def held_out_swd_levels(output, held, window: int = 256, seed: int = 0) -> list[float]:
-    """`held_out_swd` per pyramid level, finest first: at which scale an output is off."""
-    out = as_image(output, "output")
+    """`held_out_swd` per pyramid level, finest first: at which scale an output is off.
+
+    Both sides are always the same size (SWD reads lower with more neighbourhoods): the
+    window shrinks to the smaller image's side, and the held image is cut to one window.
+    """
+    out, ref = as_image(output, "output"), as_image(held, "held")
+    window = min(window, *out.shape[:2], *ref.shape[:2])
+    ref = ref[:window, :window]
     h, w = out.shape[:2]
-    if h < window or w < window:
-        return swd(out, held, seed=seed)["levels"]
-    levels = [swd(out[r:r + window, c:c + window], held, seed=seed)["levels"]
+    levels = [swd(out[r:r + window, c:c + window], ref, seed=seed)["levels"]
               for r in range(0, h - window + 1, window) for c in range(0, w - window + 1, window)]
     return [float(v) for v in np.mean(levels, axis=0)]
 
