@@ -321,5 +321,7 @@ def test_reference_rows_real_quadrants_and_tiled_exemplar():
     real, tiled = rows["real"], rows["exemplar tiled"]
     assert real["copying"] == 0.0 and tiled["copying"] == 1.0
     assert real["seam"] > 1.3  # a plain crop of the photo does not tile
-    assert real["held_swd"] < 100 and 0 <= real["two_sample"] <= 1
+    assert real["held_swd"] < 100
+    assert real["two_sample"] < 0.7     # two samples of one process: the judge is near chance
+    assert tiled["swd"] < 1e-6          # the tiled exemplar's windows are the exemplar
     assert "real" in format_table(rows)
