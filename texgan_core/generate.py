@@ -1,4 +1,5 @@
-"""Generation: any size, any seed, in chunks whose seams match the whole frame exactly."""
+"""Generation: any size, any seed, in chunks that match the whole frame (bit for bit when
+the size is a multiple of the chunk, otherwise to float rounding)."""
 
 import copy
 
@@ -12,7 +13,7 @@ from .errors import TexganError
 from .modelfile import load_generator
 
 MAX_SIDE = 16384
-DEFAULT_CHUNK = 1024  # output pixels per chunk side: bounds memory whatever the size
+DEFAULT_CHUNK = 1024  # output pixels per chunk side: bounds the network's memory (not the frame's)
 
 
 class TextureModel:
