@@ -11,6 +11,9 @@ from ..texgan_core.config import TrainConfig
 # better on rough materials (ground, grass, metal, stone) and worse on bricks
 # (bench/EXPERIMENTS.md, "Twice the steps with the falling learning rates").
 QUALITY_STEPS = {'QUICK': 500, 'STANDARD': TrainConfig.steps, 'HIGH': 2 * TrainConfig.steps}
+# Quick keeps the learning rates constant: falling over only 500 steps measured worse on all
+# six benchmark photos (bench/EXPERIMENTS.md, "The panel's Quick preset").
+QUALITY_ARGS = {'QUICK': ("--lr-floor", "1")}
 
 
 class TexganSettings(bpy.types.PropertyGroup):
@@ -44,6 +47,10 @@ class TexganSettings(bpy.types.PropertyGroup):
 
     def train_steps(self) -> int:
         return self.steps if self.quality == 'CUSTOM' else QUALITY_STEPS[self.quality]
+
+    def train_args(self) -> tuple:
+        """The preset's recipe changes, as `texgan train` options."""
+        return QUALITY_ARGS.get(self.quality, ())
 
 
 classes = (TexganSettings,)

@@ -48,6 +48,9 @@ def build_parser():
     t.add_argument("--arch", choices=list(ARCHS), default="tile")
     t.add_argument("--steps", type=int, default=None,
                    help="total steps (default: the recipe's); the learning rates fall to a tenth by the last")
+    t.add_argument("--lr-floor", type=float, default=None, metavar="F",
+                   help="the share of their start the learning rates fall to by the last step "
+                        "(default 0.1); 1 keeps them constant, better for runs of a few hundred steps")
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")
@@ -131,7 +134,9 @@ def _train_config(args):
         changes["steps"] = None
     if args.r1 is not None and args.r1 < 0:
         raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
-    for field in ("loss", "r1", "diffaug", "precision"):
+    if args.lr_floor is not None and not 0 < args.lr_floor <= 1:
+        raise TexganError(f"--lr-floor must be above 0 and at most 1, not {args.lr_floor}")
+    for field in ("loss", "r1", "diffaug", "precision", "lr_floor"):
         if getattr(args, field) is not None:
             changes[field] = getattr(args, field)
     return TrainConfig(augment=args.augment, **changes)

@@ -60,7 +60,8 @@ def start_job(operator, settings, name: str, resume: bool):
     except OSError as e:
         operator.report({'ERROR'}, f"TexGAN: {e}")
         return {'CANCELLED'}
-    job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps())
+    job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps(),
+                      extra_args=settings.train_args())
     state.training = job
     job.resume() if resume else job.start()
     if job.state == "FAILED":

@@ -105,6 +105,10 @@ def test_quality_presets_train_the_recipe_default_and_custom_its_own_steps(addon
     assert chosen["STANDARD"] == TrainConfig().steps
     assert chosen["QUICK"] < chosen["STANDARD"] < chosen["HIGH"]
     assert chosen["CUSTOM"] == 123
+    settings.quality = "QUICK"                  # a short run keeps its learning rates constant
+    assert settings.train_args() == ("--lr-floor", "1")
+    settings.quality = "STANDARD"
+    assert settings.train_args() == ()
 
 
 def test_preferences_draw(addon):

@@ -56,6 +56,15 @@ def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
         assert (info["config"]["periodic_dim"], info["config"]["level_noise"]) == (planes, noise)
 
 
+def test_a_learning_rate_floor_of_one_keeps_the_rates_constant(exemplar, tmp_path):
+    """The Blender panel's Quick preset trains this way (the schedule itself: test_training)."""
+    r = texgan("train", exemplar, "--out", tmp_path / "q.texgan", "--steps", 2, "--crop", 64,
+               "--batch", 2, "--lr-floor", 1)
+    assert r.returncode == 0, r.stderr
+    recipe = json.loads(texgan("info", tmp_path / "q.texgan", "--json").stdout)["training"]["recipe"]
+    assert recipe["lr_floor"] == 1.0
+
+
 def test_train_with_augmentation_two_scales_one_thread_and_bfloat16(exemplar, tmp_path):
     r = texgan("train", exemplar, "--out", tmp_path / "a.texgan", "--steps", 1, "--crop", 64, "--batch", 2,
                "--diffaug", "color,cutout", "--d-scales", 2, "--d-fine", 16, "--threads", 1, "--precision", "bf16")
@@ -131,6 +140,8 @@ BAD = {
     "folder as exemplar": ["train", "{d}/afolder.png", "--out", "{d}/m.texgan", "--crop", "32"],
     "garbage checkpoint": ["train", "{d}/small.png", "--out", "{d}/junk.texgan", "--crop", "32", "--resume"],
     "JPEG output name": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.jpg"],
+    "zero learning-rate floor": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
+                                 "--lr-floor", "0"],
 }
 
 
@@ -149,7 +160,7 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "seed out of range": "seed must be between", "truncated model info": "truncated",
             "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate",
             "folder as exemplar": "is a folder, not an image", "garbage checkpoint": "not a TexGAN training state",
-            "JPEG output name": "writes PNG"}
+            "JPEG output name": "writes PNG", "zero learning-rate floor": "--lr-floor"}
 
 
 @pytest.mark.parametrize("case", BAD)
