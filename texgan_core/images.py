@@ -81,8 +81,12 @@ def save_png(path, image: np.ndarray, bits: int = 8) -> None:
         raise TexganError(f"PNG bit depth must be 8 or 16, not {bits}")
 
 
-def _png16(image: np.ndarray) -> bytes:
-    """A 16-bit PNG encoder: Pillow writes 16-bit grey only, artists want 16-bit colour."""
+IDAT_BYTES = 1 << 24  # a PNG chunk holds at most 2³¹-1 bytes; a 16384² 16-bit RGBA frame is more
+
+
+def _png16(image: np.ndarray, idat_bytes: int = IDAT_BYTES) -> bytes:
+    """A 16-bit PNG encoder: Pillow writes 16-bit grey only, artists want 16-bit colour.
+    The compressed pixels go in IDAT chunks of at most `idat_bytes`, as the format allows."""
     h, w, c = image.shape
     colour_type = {1: 0, 3: 2, 4: 6}[c]
     data = (image * 65535.0 + 0.5).astype(">u2").reshape(h, w * c)
@@ -93,8 +97,9 @@ def _png16(image: np.ndarray) -> bytes:
                 + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
 
     header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+    pixels = zlib.compress(raw.tobytes(), 6)
+    idats = [chunk(b"IDAT", pixels[i:i + idat_bytes]) for i in range(0, len(pixels), idat_bytes)]
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + b"".join(idats) + chunk(b"IEND", b"")
 
 
 def png_bytes(image: np.ndarray) -> bytes:

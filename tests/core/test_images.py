@@ -58,6 +58,19 @@ def test_sixteen_bit_png_round_trip(tmp_path):
     assert back.shape == (40, 50, 1) and np.abs(back - grey).max() < 1e-4  # full 16-bit precision
 
 
+def test_sixteen_bit_png_splits_its_pixels_over_idat_chunks(tmp_path):
+    """A chunk holds under 2 GiB, less than a 16384² 16-bit RGBA frame: the pixels are split,
+    and a reader joins them back."""
+    from texgan_core.images import _png16
+
+    x, y = _ramp()
+    grey = (x * y)[..., None].astype(np.float32)
+    data = _png16(grey, idat_bytes=64)
+    assert data.count(b"IDAT") > 10
+    (tmp_path / "split.png").write_bytes(data)
+    assert np.abs(load_image(tmp_path / "split.png") - grey).max() < 1e-4
+
+
 def test_non_images_and_missing_files_are_refused(tmp_path):
     (tmp_path / "notes.png").write_text("not an image")
     with pytest.raises(TexganError, match="cannot read image"):
