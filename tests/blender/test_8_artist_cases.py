@@ -3,9 +3,7 @@ their own Python."""
 
 import os
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 import bpy
 
