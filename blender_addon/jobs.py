@@ -122,6 +122,12 @@ class SubprocessJob:
         self.poll()
 
 
+def state_file_of(model: Path) -> Path:
+    """A training's checkpoint beside its model, as `texgan_core.train.state_path` names it
+    (not imported: that module imports torch)."""
+    return model.with_name(model.name + ".state")
+
+
 class TrainingJob(SubprocessJob):
     """`texgan train EXEMPLAR --out MODEL --progress json --stop-file ...` and its progress.
 
@@ -152,7 +158,7 @@ class TrainingJob(SubprocessJob):
 
     @property
     def state_file(self) -> Path:
-        return self.out.with_name(self.out.name + ".state")
+        return state_file_of(self.out)
 
     def can_resume(self) -> bool:
         return not self.running() and self.state_file.is_file()

@@ -1,7 +1,8 @@
 import bpy
 
-from .. import state, ticker
-from .train_start import model_name, start_job
+from .. import state
+from ..jobs import state_file_of
+from .train_start import launch, model_file, model_name, start_job
 
 
 class TEXGAN_OT_train_resume(bpy.types.Operator):
@@ -26,12 +27,7 @@ class TEXGAN_OT_train_resume(bpy.types.Operator):
                 self.report({'ERROR'}, f"TexGAN: no checkpoint of '{model_name(settings)}' to resume")
                 return {'CANCELLED'}
             return start_job(self, settings, model_name(settings), resume=True)
-        job.resume()
-        if job.state == "FAILED":
-            self.report({'ERROR'}, f"TexGAN: {job.message}")
-            return {'CANCELLED'}
-        ticker.watch(job)
-        return {'FINISHED'}
+        return launch(self, job, resume=True)
 
 
 def _checkpoint_on_disk(context):
@@ -39,5 +35,5 @@ def _checkpoint_on_disk(context):
     name = model_name(settings) if settings is not None else ""
     if not name:
         return None
-    path = state.models_dir() / f"{name}.texgan.state"
+    path = state_file_of(model_file(name))
     return path if path.is_file() else None

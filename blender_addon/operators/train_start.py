@@ -4,7 +4,7 @@ from pathlib import Path
 import bpy
 
 from .. import catalog_ui, state, ticker
-from ..jobs import TrainingJob
+from ..jobs import TrainingJob, state_file_of
 from ..pixels import exemplar_file
 
 
@@ -41,11 +41,16 @@ def name_taken(name: str) -> str:
     entry = catalog_ui.entries().get(name)
     if entry is not None and entry.bundled:
         return f"'{name}' is a bundled model's name: choose another name"
-    folder = state.models_dir()
-    if (folder / f"{name}.texgan").is_file() or (folder / f"{name}.texgan.state").is_file():
-        return (f"a model '{name}' already exists in {folder}: Resume continues its training, "
-                f"another name trains a new one")
+    model = model_file(name)
+    if model.is_file() or state_file_of(model).is_file():
+        return (f"a model '{name}' already exists in {model.parent}: Resume continues its "
+                f"training, another name trains a new one")
     return ""
+
+
+def model_file(name: str, create: bool = False) -> Path:
+    """Where a training of `name` writes its model (its checkpoint: `jobs.state_file_of`)."""
+    return state.models_dir(create=create) / f"{name}.texgan"
 
 
 def start_job(operator, settings, name: str, resume: bool):
@@ -56,19 +61,26 @@ def start_job(operator, settings, name: str, resume: bool):
         operator.report({'ERROR'}, str(e))
         return {'CANCELLED'}
     try:
-        out = state.models_dir(create=True) / f"{name}.texgan"
+        out = model_file(name, create=True)
     except OSError as e:
         operator.report({'ERROR'}, f"TexGAN: {e}")
         return {'CANCELLED'}
     job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps(),
                       extra_args=settings.train_args())
+    result = launch(operator, job, resume)
+    if result == {'FINISHED'}:
+        operator.report({'INFO'}, f"TexGAN: training '{name}' ({job.total} steps)")
+    return result
+
+
+def launch(operator, job, resume: bool):
+    """Make `job` the panel's training and start (or resume) it; the operator's result."""
     state.training = job
     job.resume() if resume else job.start()
     if job.state == "FAILED":
         operator.report({'ERROR'}, f"TexGAN: {job.message}")
         return {'CANCELLED'}
     ticker.watch(job)
-    operator.report({'INFO'}, f"TexGAN: training '{name}' ({job.total} steps)")
     return {'FINISHED'}
 
 
