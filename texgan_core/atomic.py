@@ -4,6 +4,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import TexganError
+
 
 def _read_umask() -> int:
     mask = os.umask(0o022)
@@ -42,17 +44,10 @@ def atomic_write_bytes(path, data: bytes) -> None:
 def check_writable(path, folder: bool = False) -> None:
     """Raise TexganError now if `path` (a file, or with `folder` a folder) cannot be written:
     a training or a large generation must not spend its time and then lose the result."""
-    from .errors import TexganError
-
     path = Path(path)
-    if folder:
-        if path.exists() and not path.is_dir():
-            raise TexganError(f"cannot write into {path}: it is a file, not a folder")
-        target = path
-    else:
-        if path.is_dir():
-            raise TexganError(f"cannot write {path}: it is a folder")
-        target = path.parent
+    if not folder and path.is_dir():
+        raise TexganError(f"cannot write {path}: it is a folder")
+    target = path if folder else path.parent
     blocker = next((p for p in [target, *target.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise TexganError(f"cannot write {path}: {blocker} is a file, not a folder")
