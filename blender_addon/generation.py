@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import material_wiring, pixels
+from . import cleanup, material_wiring, pixels
 
 
 @dataclass
@@ -15,10 +15,14 @@ class Result:
     seconds: float = 0.0
 
 
-def image_name(model: str, seed: int, width: int, height: int) -> str:
+def model_label(model: str) -> str:
+    """A model's name from a name or a .texgan path."""
     name = Path(model).name
-    name = name[:-len(".texgan")] if name.endswith(".texgan") else name
-    return f"{name}_{width}x{height}_s{seed}"
+    return name[:-len(".texgan")] if name.endswith(".texgan") else name
+
+
+def image_name(model: str, seed: int, width: int, height: int) -> str:
+    return f"{model_label(model)}_{width}x{height}_s{seed}"
 
 
 def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
@@ -34,7 +38,9 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
     result = Result()
     for i in range(count):
         rgb = client.generate(model, width, height, seed=seed + i)
-        result.images.append(pixels.new_image(image_name(model, seed + i, width, height), rgb))
+        image = pixels.new_image(image_name(model, seed + i, width, height), rgb)
+        cleanup.mark_generated(image, model_label(model))
+        result.images.append(image)
     if obj is not None:
         result.node = material_wiring.apply_texture(obj, result.images[-1])
         result.material = obj.active_material

@@ -2,7 +2,7 @@
 
 import bpy
 
-from . import catalog_ui, state
+from . import catalog_ui, cleanup, state
 
 
 class _Sidebar:
@@ -46,6 +46,9 @@ def draw_generate(layout, context):
                                               settings.count)
     if context.active_object is None:
         layout.label(text="No active object: images only", icon='INFO')
+    unused = len(cleanup.unused_images(bpy.data.images))
+    if unused:      # images a later Generate replaced: kept in the file until dropped
+        layout.operator("texgan.remove_unused", text=f"Remove {unused} Unused", icon='TRASH')
 
 
 def draw_train(layout, context):

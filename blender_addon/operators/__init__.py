@@ -8,6 +8,7 @@ from .install_torch import TEXGAN_OT_install_torch
 from .randomize_seed import TEXGAN_OT_randomize_seed
 from .refresh_models import TEXGAN_OT_refresh_models
 from .release_worker import TEXGAN_OT_release_worker
+from .remove_unused import TEXGAN_OT_remove_unused
 from .train_resume import TEXGAN_OT_train_resume
 from .train_start import TEXGAN_OT_train_start
 from .train_stop import TEXGAN_OT_train_stop
@@ -22,6 +23,7 @@ classes = (
     TEXGAN_OT_check_torch,
     TEXGAN_OT_install_torch,
     TEXGAN_OT_release_worker,
+    TEXGAN_OT_remove_unused,
 )
 
 

@@ -25,3 +25,55 @@ def make_exemplar_image(name="exemplar", size=64):
 
 # Tiny training settings: a few seconds on a CPU.
 TINY = ("--crop", "32", "--batch", "2")
+
+
+class RecordingLayout:
+    """Stands in for bpy.types.UILayout: accepts the calls panels make and records them.
+
+    Properties are resolved against the real data, so a misspelt property name still fails.
+    """
+
+    def __init__(self, calls=None):
+        self.calls = [] if calls is None else calls
+        self.enabled = self.active = True
+        self.scale_y = self.scale_x = 1.0
+        self.use_property_split = False
+
+    def _sub(self, *args, **kwargs):
+        return RecordingLayout(self.calls)
+
+    row = column = box = split = _sub
+
+    def prop(self, data, name, **kwargs):
+        assert name in data.bl_rna.properties, name
+        self.calls.append(("prop", name))
+
+    def template_icon_view(self, data, name, **kwargs):
+        self.prop(data, name)
+
+    def template_ID(self, data, name, **kwargs):
+        self.prop(data, name)
+
+    def operator(self, idname, **kwargs):
+        category, name = idname.split(".")
+        op = getattr(getattr(bpy.ops, category), name)
+        self.calls.append(("operator", idname))
+        return _OperatorProps(op.get_rna_type())
+
+    def label(self, **kwargs):
+        self.calls.append(("label", kwargs.get("text", "")))
+
+    def progress(self, factor=0.0, text="", **kwargs):
+        assert 0.0 <= factor <= 1.0
+        self.calls.append(("progress", factor, text))
+
+    def template_icon(self, **kwargs):
+        self.calls.append(("template_icon", kwargs.get("icon_value")))
+
+
+class _OperatorProps:
+    def __init__(self, rna):
+        object.__setattr__(self, "_names", set(rna.properties.keys()))
+
+    def __setattr__(self, name, value):
+        assert name in self._names, name

@@ -7,7 +7,7 @@ import sys
 import pytest
 import bpy
 
-from blender_helpers import make_exemplar_image
+from blender_helpers import RecordingLayout, make_exemplar_image
 
 
 @pytest.fixture
@@ -145,3 +145,39 @@ def test_a_training_killed_from_outside_says_so(addon, tmp_path):
     os.kill(job.pid, signal.SIGKILL)
     assert job.wait(timeout=60) == addon.jobs.FAILED
     assert "killed (SIGKILL" in job.message and "status -9" not in job.message
+
+
+def test_remove_unused_drops_only_generated_images_nothing_shows(addon, tiny_model, tmp_path):
+    """Three Generates into one node: the two replaced images go, the shown one and the
+    artist's own unused image stay, also after saving and reopening."""
+    bpy.ops.mesh.primitive_cube_add()
+    obj = bpy.context.active_object
+    obj.name = "cleaned"
+    own = bpy.data.images.new("artists_own", 16, 16)
+    own.use_fake_user = True
+    for seed in (41, 42, 43):
+        assert bpy.ops.texgan.generate(model="tiny", width=64, height=64, seed=seed) == {'FINISHED'}
+    replaced = ["tiny_64x64_s41", "tiny_64x64_s42"]
+    shown = addon.material_wiring.base_color_image(obj.active_material).name
+    assert shown == "tiny_64x64_s43"
+    assert all(name in bpy.data.images for name in replaced)    # Generate itself drops nothing
+
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert ("operator", "texgan.remove_unused") in layout.calls
+    assert {'REGISTER', 'UNDO'} <= bpy.types.TEXGAN_OT_remove_unused.bl_options   # Ctrl+Z
+    assert bpy.ops.texgan.remove_unused() == {'FINISHED'}
+    assert not any(name in bpy.data.images for name in replaced)
+    assert shown in bpy.data.images and "artists_own" in bpy.data.images
+    assert not bpy.ops.texgan.remove_unused.poll()
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert ("operator", "texgan.remove_unused") not in layout.calls
+
+    path = tmp_path / "cleaned.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    image = addon.material_wiring.base_color_image(bpy.data.objects["cleaned"].active_material)
+    assert image.name == shown and image.packed_file is not None
+    assert not any(name in bpy.data.images for name in replaced)
+    assert "artists_own" in bpy.data.images
