@@ -3,12 +3,12 @@
 Blender's image rows start at the bottom, numpy's (and the core's) at the top: flip here.
 """
 
-import struct
-import zlib
 from pathlib import Path
 
 import bpy
 import numpy as np
+
+from ..texgan_core import png
 
 
 def new_image(name: str, rgb: np.ndarray, keep: bool = True) -> bpy.types.Image:
@@ -44,20 +44,6 @@ def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
 
 
-def write_png(path, rgb_u8: np.ndarray) -> None:
-    """A plain 8-bit RGB PNG (no PIL in Blender's Python)."""
-    height, width = rgb_u8.shape[:2]
-    raw = b"".join(b"\x00" + row.tobytes() for row in np.ascontiguousarray(rgb_u8[..., :3]))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n"
-                           + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-
-
 # What the trainer reads itself (texgan_core/images.py); EXR, HDR, TGA, BMP... are written out.
 READABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -82,5 +68,5 @@ def exemplar_file(image, folder) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (bpy.path.clean_name(image.name) + ".png")
-    write_png(path, (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8))
+    png.write_bands(path, rgb.shape[1], rgb.shape[0], 3, [rgb])
     return path

@@ -1,10 +1,11 @@
 """The benchmark: one run, one report (bench/RESULTS.md, plots and a contact sheet).
 
     python3 scripts/bench.py                      # everything, about 1.5-2 hours on 2 cores
-    python3 scripts/bench.py --only generation    # parts: generation, training, peers, curves, judges, report
+    python3 scripts/bench.py --only generation    # parts: generation, large, training, peers, curves, judges, report
 
 - generation: time, peak memory and GFLOP/s at 512²-4096² for the bundled models; each size
   runs in a fresh process, so its peak memory is its own.
+- large: `texgan generate` to a PNG at 8192² and 16384², 8 and 16 bit: time and peak memory.
 - training: seconds per step of the default recipes (tile in float32 and in bfloat16).
 - peers: GIMP texturize and G'MIC (installed from Debian by the script) on each photo's
   exemplar quadrant, scored (scripts/bench_peers.py).
@@ -85,6 +86,36 @@ def generation_rows(models):
     for r in rows:
         lines.append(f"| {r['model']} | {r['size']}² | {r['seconds']:.2f} | {r['peak_mib']:.0f} | "
                      f"{r['gflop']:.1f} | {r['gflop'] / r['seconds']:.1f} |")
+    return lines
+
+
+LARGE_SIZES = (8192, 16384)
+
+
+def large_rows(model_name, sizes=LARGE_SIZES):
+    """`texgan generate` as an artist runs it, to a PNG file: the wall time and the peak
+    memory of that whole process, which writes the frame band by band."""
+    scratch = ROOT / "bench" / ".scratch-large.png"
+    lines = ["## Large textures from the command line (CPU)", "",
+             f"`texgan generate {model_name} --size N×N --out FILE.png`, one fresh process each: wall "
+             "time (loading included) and the process's peak RSS. The PNG is written band by band "
+             "as the 1024² chunks come, so memory stays near one band's whatever the size.", "",
+             "| size | bits | time (s) | peak memory (MiB) | file (MB) |", "|---|---|---|---|---|"]
+    for size in sizes:
+        for bits in (8, 16):
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "texgan_core", "generate", model_name, "--size",
+                                     f"{size}x{size}", "--bits", str(bits), "--out", str(scratch)],
+                                    cwd=ROOT, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)     # this child's own peak, not the largest so far
+            seconds = time.perf_counter() - t0
+            proc.returncode = status = os.waitstatus_to_exitcode(status)
+            if status:
+                raise RuntimeError(f"texgan generate {size}² {bits}-bit failed ({status})")
+            lines.append(f"| {size}² | {bits} | {seconds:.0f} | {usage.ru_maxrss / 1024:.0f} | "
+                         f"{scratch.stat().st_size / 1e6:.1f} |")
+            print(lines[-1], flush=True)
+    scratch.unlink()
     return lines
 
 
@@ -359,7 +390,7 @@ def write_section(title, lines):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="generation,training,peers,curves,judges,report")
+    p.add_argument("--only", default="generation,large,training,peers,curves,judges,report")
     p.add_argument("--models", default="bricks,stone,wood")
     p.add_argument("--exemplar", default=str(ROOT / "bench" / "photos" / "bricks.png"))
     p.add_argument("--photos", default=",".join(CURVE_PHOTOS))
@@ -374,6 +405,9 @@ def main():
     parts = args.only.split(",")
     if "generation" in parts:
         lines = generation_rows(args.models.split(","))
+        write_section(lines[0][3:], lines)
+    if "large" in parts:
+        lines = large_rows(args.models.split(",")[0])
         write_section(lines[0][3:], lines)
     if "training" in parts:
         lines = training_rows(args.exemplar)

@@ -156,3 +156,16 @@ def test_judge_table_reads_each_candidate_against_the_held_out_quadrant(tmp_path
     assert cells[3] == "—" and cells[-1] == "0.70 (0.60–0.80)"  # exemplar tiled not run; TexGAN's mean
     noise_mean = float(cells[6].split()[0])
     assert noise_mean == pytest.approx(np.mean(readings["gmic_randomphase"]), abs=0.006)
+
+
+def test_large_texture_rows_measure_each_run_on_its_own():
+    """Two sizes, two depths, each process's own peak memory; the scratch file is removed."""
+    lines = bench.large_rows("bricks", sizes=(256, 512))
+    rows = [line.strip("|").split("|") for line in lines if line.startswith("| ") and "²" in line]
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [
+        ("256²", "8"), ("256²", "16"), ("512²", "8"), ("512²", "16")]
+    peaks = [float(r[3]) for r in rows]
+    assert all(100 < p < 4000 for p in peaks)          # torch loaded, no runaway
+    files = [float(r[4]) for r in rows]
+    assert files[1] > files[0] > 0 and files[3] > files[2] > files[0]   # 16 bits, more pixels: larger
+    assert not (bench.ROOT / "bench" / ".scratch-large.png").exists()

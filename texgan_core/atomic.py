@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import TexganError
@@ -16,11 +17,14 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename over `path`.
+@contextmanager
+def atomic_file(path):
+    """A binary file that becomes `path` only when the block ends without an error.
 
-    A rename within one folder is atomic on POSIX and Windows, so a reader (or a training
-    killed by SIGKILL mid-write) never sees a half-written file.
+    It is written beside `path` under a temporary name, flushed to disk, then renamed over
+    `path`. A rename within one folder is atomic on POSIX and Windows, so a reader (or a
+    training killed by SIGKILL mid-write) never sees a half-written file; after an error the
+    old file is still there and the temporary one is gone.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +32,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved file should not be private
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -39,6 +43,11 @@ def atomic_write_bytes(path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def check_writable(path, folder: bool = False) -> None:

@@ -201,7 +201,9 @@ def cmd_train(args):
 def cmd_generate(args):
     from . import load_model
     from .atomic import check_writable
-    from .images import save_png, tile
+    from .images import keeping_8bit, tiled_2x2
+    from .png import write_bands
+    from .progress import with_bar
 
     if args.count < 1:
         raise TexganError(f"--count must be at least 1, not {args.count}")
@@ -222,13 +224,18 @@ def cmd_generate(args):
         check_writable(path)
         if args.preview:
             check_writable(path.with_name(path.stem + "_tiled2x2.png"))
+    channels = model.config.channels
     for seed, path in targets:
-        image = model.generate(width, height, seed=seed, texture=args.texture)
-        save_png(path, image, bits=args.bits)
+        made = model.generate_bands(width, height, seed=seed, texture=args.texture)
+        bands = (band for _, band in with_bar(made, height, path.name))
+        kept = []       # for the preview, an 8-bit copy: a quarter of the float frame
+        if args.preview:
+            bands = keeping_8bit(bands, kept)
+        write_bands(path, width, height, channels, bands, bits=args.bits)
         print(path)
         if args.preview:
             preview = path.with_name(path.stem + "_tiled2x2.png")
-            save_png(preview, tile(image, 2, 2))
+            write_bands(preview, 2 * width, 2 * height, channels, tiled_2x2(kept))
             print(preview)
     return 0
 

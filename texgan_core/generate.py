@@ -64,27 +64,35 @@ class TextureModel:
                               f"(0 to {len(self.textures) - 1})")
         return int(texture)
 
-    @torch.no_grad()
     def generate(self, width, height, seed=0, texture=0, chunk=DEFAULT_CHUNK) -> np.ndarray:
+        self.check_size(width, height)
+        out = np.empty((height, width, self.config.channels), np.float32)
+        for top, band in self.generate_bands(width, height, seed, texture, chunk):
+            out[top:top + len(band)] = band
+        return out
+
+    @torch.no_grad()
+    def generate_bands(self, width, height, seed=0, texture=0, chunk=DEFAULT_CHUNK):
+        """The image `generate` makes, as (top row, band of rows) from the top down: a frame of
+        any size in the memory of one band (`chunk` rows) to write it out."""
         self.check_size(width, height)
         index = self.texture_index(texture)
         s = self.stride
         rows, cols = height // s, width // s
         noise = self.generator.sample_noise(1, rows, cols, torch.Generator().manual_seed(int(seed)), [index])
         if not self.tiles:
-            return self._mosaic(noise["z"], rows, cols, max(1, chunk // s))
+            yield from self._mosaic(noise["z"], rows, cols, max(1, chunk // s))
+            return
         grid = self.generator.grid_input(_to(noise, self.device))     # (1, C0, rows, cols)
-        return self._windows(grid, rows, cols, max(1, chunk // s))
+        yield from self._windows(grid, rows, cols, max(1, chunk // s))
 
     def _mosaic(self, z, rows, cols, block):
         """DCGAN: one independent 64² sample per cell (it cannot tile), a block of rows at a time."""
         s = self.stride
-        out = np.empty((rows * s, cols * s, self.config.channels), np.float32)
         for r0 in range(0, rows, block):
             nr = min(block, rows - r0)
             part = {"z": z[r0 * cols:(r0 + nr) * cols], "rows": nr, "cols": cols}
-            out[r0 * s:(r0 + nr) * s] = _to_image(self.generator(part))
-        return out
+            yield r0 * s, _to_image(self.generator(part))
 
     def _windows(self, grid, rows, cols, block):
         """Run the generator in valid mode on wrapped windows of the cell grid, one chunk of
@@ -93,17 +101,18 @@ class TextureModel:
         s = self.stride
         halo = self.generator.halo_cells()
         start, _ = self.generator.valid_span(halo)
-        out = np.empty((rows * s, cols * s, self.config.channels), np.float32)
         for r0 in range(0, rows, block):
+            nr = min(block, rows - r0)
+            band = np.empty((nr * s, cols * s, self.config.channels), np.float32)
             for c0 in range(0, cols, block):
-                nr, nc = min(block, rows - r0), min(block, cols - c0)
+                nc = min(block, cols - c0)
                 ri = torch.arange(r0 - halo, r0 + nr + halo, device=grid.device) % rows
                 ci = torch.arange(c0 - halo, c0 + nc + halo, device=grid.device) % cols
                 window = grid[:, :, ri][:, :, :, ci].contiguous(memory_format=torch.channels_last)
                 piece = self.network.synthesize(window, circular=False)
                 piece = piece[..., -start:-start + nr * s, -start:-start + nc * s]
-                out[r0 * s:(r0 + nr) * s, c0 * s:(c0 + nc) * s] = _to_image(piece)
-        return out
+                band[:, c0 * s:(c0 + nc) * s] = _to_image(piece)
+            yield r0 * s, band
 
 
 def _inference_copy(generator):

@@ -1,16 +1,14 @@
 """Reading exemplars and writing textures: every image is float32 H×W×C in [0, 1] inside."""
 
 import io
-import struct
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .atomic import atomic_write_bytes
 from .errors import TexganError
+from .png import write_bands
 
 Image.MAX_IMAGE_PIXELS = 16384 * 16384  # refuse decompression bombs beyond this
 
@@ -66,40 +64,25 @@ def _to_float(im: Image.Image) -> np.ndarray:
 
 def save_png(path, image: np.ndarray, bits: int = 8) -> None:
     """Write H×W×C floats in [0, 1] as an 8- or 16-bit PNG, atomically."""
-    image = np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
+    image = np.asarray(image)
     if image.ndim == 2:
         image = image[..., None]
-    if bits == 8:
-        data = (image * 255.0 + 0.5).astype(np.uint8)
-        mode = {1: "L", 3: "RGB", 4: "RGBA"}[data.shape[-1]]
-        buf = io.BytesIO()
-        Image.fromarray(data[..., 0] if mode == "L" else data, mode).save(buf, "PNG")
-        atomic_write_bytes(path, buf.getvalue())
-    elif bits == 16:
-        atomic_write_bytes(path, _png16(image))
-    else:
-        raise TexganError(f"PNG bit depth must be 8 or 16, not {bits}")
+    write_bands(path, image.shape[1], image.shape[0], image.shape[2], [image], bits)
 
 
-IDAT_BYTES = 1 << 24  # a PNG chunk holds at most 2³¹-1 bytes; a 16384² 16-bit RGBA frame is more
+def keeping_8bit(bands, kept: list):
+    """Pass bands on, keeping each in `kept` in 8 bits: enough for a preview, a quarter of
+    the float frame."""
+    for band in bands:
+        kept.append((np.clip(band, 0, 1) * 255 + 0.5).astype(np.uint8))
+        yield band
 
 
-def _png16(image: np.ndarray, idat_bytes: int = IDAT_BYTES) -> bytes:
-    """A 16-bit PNG encoder: Pillow writes 16-bit grey only, artists want 16-bit colour.
-    The compressed pixels go in IDAT chunks of at most `idat_bytes`, as the format allows."""
-    h, w, c = image.shape
-    colour_type = {1: 0, 3: 2, 4: 6}[c]
-    data = (image * 65535.0 + 0.5).astype(">u2").reshape(h, w * c)
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), data.view(np.uint8).reshape(h, -1)], 1)
-
-    def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
-    pixels = zlib.compress(raw.tobytes(), 6)
-    idats = [chunk(b"IDAT", pixels[i:i + idat_bytes]) for i in range(0, len(pixels), idat_bytes)]
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + b"".join(idats) + chunk(b"IEND", b"")
+def tiled_2x2(kept: list):
+    """Bands kept by `keeping_8bit`, as the bands of their image tiled 2×2."""
+    for _ in range(2):
+        for band in kept:
+            yield np.tile(band, (1, 2, 1)).astype(np.float32) / 255
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -66,4 +66,27 @@ class JsonProgress:
         self.stream.flush()
 
 
+def with_bar(bands, height, label, stream=None, width=28, after_s=1.0):
+    """Pass (top, band) pairs through, drawing `label [####----]  45%  ETA 01:10` on stderr
+    once the work has taken `after_s` (a frame made in a moment gets no bar)."""
+    stream = stream or sys.stderr
+    tty = getattr(stream, "isatty", lambda: False)()
+    start = last = time.monotonic()
+    drawn = False
+    for top, band in bands:
+        yield top, band
+        now, done = time.monotonic(), (top + len(band)) / height
+        if now - start < after_s or (not tty and now - last < 10 and done < 1):
+            continue
+        last, drawn = now, True
+        filled = int(width * done)
+        line = (f"{label} [{'#' * filled}{'-' * (width - filled)}] {100 * done:3.0f}%  "
+                f"ETA {_clock((now - start) * (1 - done) / done)}")
+        stream.write(("\r" + line) if tty else line + "\n")
+        stream.flush()
+    if drawn and tty:
+        stream.write("\n")
+        stream.flush()
+
+
 REPORTERS = {"bar": BarProgress, "json": JsonProgress}

@@ -200,3 +200,38 @@ def test_eval_prints_the_metrics_for_a_model(exemplar, tiny_model, tmp_path):
     assert 0.8 < scores["seam"] < 1.25 and scores["diversity"] > 0
     r = texgan("eval", tiny_model[0], tmp_path / "ex.png", "--size", "128", "--seeds", "1")
     assert r.returncode == 0 and "SWD" in r.stdout and "seam" in r.stdout
+
+
+def test_a_frame_written_band_by_band_is_the_generated_image_and_its_preview_tiles_it(tmp_path):
+    """2112 rows: three bands of at most 1,024 rows, written as they come (the frame is never
+    whole in memory); the file equals the image made whole, the preview its 2×2 tiling."""
+    from texgan_core import load_model
+
+    r = texgan("generate", "bricks", "--size", "64x2112", "--seed", 9, "--preview", "--out", tmp_path / "tall.png")
+    assert r.returncode == 0, r.stderr
+    whole = load_model("bricks").generate(64, 2112, seed=9)
+    written = np.asarray(Image.open(tmp_path / "tall.png"))
+    np.testing.assert_array_equal(written, (np.clip(whole, 0, 1) * 255 + 0.5).astype(np.uint8))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "tall_tiled2x2.png")),
+                                  np.tile(written, (2, 2, 1)))
+
+
+def test_a_long_generation_shows_a_bar_and_a_quick_one_does_not():
+    import io
+    import time
+
+    from texgan_core.progress import with_bar
+
+    def slow_bands():
+        for top in (0, 10, 20):
+            time.sleep(0.05)
+            yield top, np.zeros((10, 4, 3))
+
+    log = io.StringIO()
+    assert [top for top, _ in with_bar(slow_bands(), 30, "big.png", log, after_s=0.04)] == [0, 10, 20]
+    lines = log.getvalue().splitlines()
+    assert lines and lines[0].startswith("big.png [") and "ETA" in lines[0]
+    assert lines[-1].startswith("big.png [" + "#" * 28 + "] 100%")
+    quiet = io.StringIO()
+    assert len(list(with_bar(slow_bands(), 30, "small.png", quiet, after_s=60))) == 3
+    assert quiet.getvalue() == ""

@@ -58,17 +58,56 @@ def test_sixteen_bit_png_round_trip(tmp_path):
     assert back.shape == (40, 50, 1) and np.abs(back - grey).max() < 1e-4  # full 16-bit precision
 
 
-def test_sixteen_bit_png_splits_its_pixels_over_idat_chunks(tmp_path):
+def test_png_pixels_are_split_over_idat_chunks(tmp_path):
     """A chunk holds under 2 GiB, less than a 16384² 16-bit RGBA frame: the pixels are split,
     and a reader joins them back."""
-    from texgan_core.images import _png16
+    from texgan_core.png import PngWriter
 
     x, y = _ramp()
     grey = (x * y)[..., None].astype(np.float32)
-    data = _png16(grey, idat_bytes=64)
-    assert data.count(b"IDAT") > 10
-    (tmp_path / "split.png").write_bytes(data)
+    with open(tmp_path / "split.png", "wb") as f:
+        writer = PngWriter(f, 50, 40, 1, bits=16, idat_bytes=64)
+        writer.add(grey)
+        writer.finish()
+    assert (tmp_path / "split.png").read_bytes().count(b"IDAT") > 10
     assert np.abs(load_image(tmp_path / "split.png") - grey).max() < 1e-4
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("bits", [8, 16])
+def test_a_png_written_in_bands_reads_back_as_the_whole_image(tmp_path, channels, bits):
+    """Bands of any heights, and rows (a ramp, noise, flat) for which the writer picks
+    different row filters, against Pillow's reader: how a frame too large for memory is
+    written."""
+    from texgan_core.png import write_bands
+
+    rng = np.random.default_rng(channels)
+    x, y = _ramp(70, 45)
+    image = np.stack([x, y, x * y, 0.25 + 0.5 * y], -1)[..., :channels].astype(np.float32)
+    image[20:35] = rng.random((15, 45, channels))
+    image[50:55] = 0.5
+    bands = [image[:1], image[1:33], image[33:34], image[34:]]
+    write_bands(tmp_path / "b.png", 45, 70, channels, bands, bits=bits)
+    top = 2 ** bits - 1
+    want = (np.clip(image, 0, 1) * top + 0.5).astype(np.int64)
+    with Image.open(tmp_path / "b.png") as im:
+        if bits == 8 or channels == 1:
+            got = np.asarray(im, dtype=np.int64).reshape(70, 45, channels)
+            np.testing.assert_array_equal(got, want)
+    back = load_image(tmp_path / "b.png")          # 16-bit colour: Pillow reads 8 bits of it
+    assert back.shape == (70, 45, channels)
+    assert np.abs(back - image).max() <= (1 / top if bits == 8 or channels == 1 else 1 / 255) + 1e-6
+
+
+def test_a_png_missing_rows_is_not_written(tmp_path):
+    from texgan_core.png import write_bands
+
+    save_png(tmp_path / "old.png", np.zeros((8, 8, 3), np.float32))
+    before = (tmp_path / "old.png").read_bytes()
+    with pytest.raises(ValueError, match="missing 4 rows"):
+        write_bands(tmp_path / "old.png", 8, 12, 3, [np.ones((8, 8, 3), np.float32)])
+    assert (tmp_path / "old.png").read_bytes() == before        # the old file, untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["old.png"]   # no temporary left behind
 
 
 def test_non_images_and_missing_files_are_refused(tmp_path):

@@ -113,6 +113,10 @@ def test_chunked_generation_equals_whole_frame(any_model):
     for chunk in (16, 32, 64, 100):
         chunked = any_model.generate(320, 192, seed=5, chunk=chunk)
         assert np.abs(whole - chunked).max() < 1e-4
+    bands = list(any_model.generate_bands(320, 192, seed=5, chunk=64))    # what the CLI writes
+    assert [(top, band.shape) for top, band in bands] == [(t, (64, 320, 3)) for t in (0, 64, 128)]
+    assert np.array_equal(np.concatenate([band for _, band in bands]),
+                          any_model.generate(320, 192, seed=5, chunk=64))
 
 
 @pytest.mark.parametrize("width,height", [(0, 64), (-16, 64), (64, 10**6), (65, 64)])
