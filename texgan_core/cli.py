@@ -3,7 +3,9 @@
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .config import ARCHS, LOSSES, PRECISIONS
@@ -314,7 +316,18 @@ COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "eva
             "models": cmd_models, "serve": cmd_serve}
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised where the process is, so unfinished files are removed on the way out
+    (training has its own handler, which saves a checkpoint instead)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv=None) -> int:
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -324,11 +337,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("texgan: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("texgan: terminated (SIGTERM); unfinished files removed", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except Exception as e:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("TEXGAN_DEBUG"):
             raise
         print(f"texgan: {_describe(e)}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _describe(error: Exception) -> str:

@@ -235,3 +235,24 @@ def test_a_long_generation_shows_a_bar_and_a_quick_one_does_not():
     quiet = io.StringIO()
     assert len(list(with_bar(slow_bands(), 30, "small.png", quiet, after_s=60))) == 3
     assert quiet.getvalue() == ""
+
+
+def test_a_terminated_generation_leaves_no_file_and_says_so(tmp_path):
+    """SIGTERM while a large frame is being written: one line, exit 143, and neither the
+    output nor its unfinished temporary file left behind."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "texgan_core", "generate", "bricks", "--size", "8192x8192",
+                             "--out", str(tmp_path / "big.png")], stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".big.png.*.tmp")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the generation ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert stderr.strip().splitlines()[-1].startswith("texgan: terminated")
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
