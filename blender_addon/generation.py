@@ -1,10 +1,13 @@
 """Generate textures through the worker and put the last one into the active material."""
 
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cleanup, material_wiring, pixels
+from .worker import WorkerError
 
 
 @dataclass
@@ -32,17 +35,111 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
     Raises worker.WorkerError (the worker's message) or material_wiring.WiringError.
     With obj None the images are only made (batch use without a scene object).
     """
-    start = time.perf_counter()
-    if obj is not None:
-        material_wiring.check_target(obj)
-    result = Result()
-    for i in range(count):
-        rgb = client.generate(model, width, height, seed=seed + i)
-        image = pixels.new_image(image_name(model, seed + i, width, height), rgb)
-        cleanup.mark_generated(image, model_label(model))
-        result.images.append(image)
-    if obj is not None:
-        result.node = material_wiring.apply_texture(obj, result.images[-1])
-        result.material = obj.active_material
-    result.seconds = time.perf_counter() - start
-    return result
+    job = GenerationJob(client, obj, model, width, height, seed, count)
+    job.run()
+    job.poll()
+    if job.error is not None:
+        raise job.error
+    return job.result
+
+
+# GenerationJob.state
+RUNNING, DONE, CANCELLED, FAILED = "RUNNING", "DONE", "CANCELLED", "FAILED"
+
+
+class GenerationJob:
+    """A Generate that leaves Blender responsive: the worker makes the pixels in a thread,
+    reporting `progress` (0..1); `poll()`, on Blender's main thread, turns each finished one
+    into an image and at the end puts the last into the object's material. `cancel()` stops
+    the worker; images already made are kept. Scripts use `generate()`, which waits."""
+
+    def __init__(self, client, obj, model: str, width: int, height: int, seed: int = 0,
+                 count: int = 1):
+        if obj is not None:
+            material_wiring.check_target(obj)           # refused before any work
+        self.client, self.obj, self.model = client, obj, model
+        self.width, self.height, self.seed, self.count = width, height, seed, count
+        self.state, self.progress, self.message, self.error = RUNNING, 0.0, "", None
+        self.result = Result()
+        self._made = queue.Queue()                      # (seed, pixels), then None at the end
+        self._failure = None
+        self._cancelled = False
+        self._started = time.perf_counter()
+
+    def start(self) -> None:
+        threading.Thread(target=self.run, daemon=True, name="texgan-generate").start()
+
+    def run(self) -> None:
+        """Make the pixels (in the calling thread); poll() makes the images."""
+        try:
+            for i in range(self.count):
+                def seen(done, i=i):
+                    self.progress = (i + done) / self.count
+                self._made.put((self.seed + i, self.client.generate(
+                    self.model, self.width, self.height, seed=self.seed + i, on_progress=seen)))
+        except WorkerError as e:
+            self._failure = e
+        finally:
+            self._made.put(None)
+
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    def cancel(self) -> None:
+        if self.running():
+            self._cancelled = True
+            self.client.abort()
+
+    def poll(self) -> None:
+        """On Blender's main thread: images for what is made; the material at the end."""
+        while self.running():
+            try:
+                item = self._made.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                self._finish()
+                return
+            seed, rgb = item
+            image = pixels.new_image(image_name(self.model, seed, self.width, self.height), rgb)
+            cleanup.mark_generated(image, model_label(self.model))
+            self.result.images.append(image)
+
+    def _finish(self) -> None:
+        self.result.seconds = time.perf_counter() - self._started
+        made = len(self.result.images)
+        if self._cancelled:
+            self.state = CANCELLED
+            self.message = f"cancelled; {made} of {self.count} made, kept in the file" if made else "cancelled"
+            return
+        if self._failure is not None:
+            self.state, self.error, self.message = FAILED, self._failure, str(self._failure)
+            return
+        try:
+            if self.obj is not None:
+                self.result.node = material_wiring.apply_texture(self.obj, self.result.images[-1])
+                self.result.material = self.obj.active_material
+        except ReferenceError:          # the object was deleted meanwhile: images only
+            self.obj = None
+        except material_wiring.WiringError as e:
+            self.state, self.error, self.message = FAILED, e, str(e)
+            return
+        self.state, self.progress = DONE, 1.0
+        self.message = summary(self.result)
+
+
+def summary(result: Result) -> str:
+    names = ", ".join(image.name for image in result.images)
+    where = f" in material '{result.material.name}'" if result.material is not None else \
+        " (no object: images kept in the file)"
+    return f"{names}{where}, {result.seconds:.1f} s"
+
+
+def unconnected_warning(result: Result) -> str:
+    try:
+        if result.node is not None and not result.node.outputs["Color"].is_linked:
+            return (f"the Image Texture node '{result.node.name}' is not connected: the "
+                    "material's output shows a shader with no colour input")
+    except ReferenceError:              # the node (or its file) is gone since
+        pass
+    return ""

@@ -2,7 +2,7 @@
 
 import bpy
 
-from . import catalog_ui, cleanup, state
+from . import catalog_ui, cleanup, generation, state
 
 
 class _Sidebar:
@@ -36,9 +36,14 @@ def draw_generate(layout, context):
     row.operator("texgan.randomize_seed", text="", icon='FILE_REFRESH')
     layout.prop(settings, "count")
     entry = catalog_ui.entries().get(settings.model)
+    job = state.generation
+    if job is not None and job.running():
+        row = layout.row(align=True)
+        row.progress(factor=job.progress, text=f"Generating… {100 * job.progress:.0f}%")
+        row.operator("texgan.generate_cancel", text="", icon='CANCEL')
     row = layout.row()
     row.scale_y = 1.4
-    row.enabled = entry is not None
+    row.enabled = entry is not None and (job is None or not job.running())
     op = row.operator("texgan.generate", icon='TEXTURE')
     if entry is not None:
         op.model = str(entry.path)
@@ -46,6 +51,11 @@ def draw_generate(layout, context):
                                               settings.count)
     if context.active_object is None:
         layout.label(text="No active object: images only", icon='INFO')
+    if job is not None and not job.running():
+        warning = generation.unconnected_warning(job.result) if job.state == generation.DONE else ""
+        if job.state in (generation.FAILED, generation.CANCELLED) or warning:
+            layout.label(text=warning or job.message,
+                         icon='ERROR' if job.state == generation.FAILED or warning else 'INFO')
     unused = len(cleanup.unused_images(bpy.data.images))
     if unused:      # images a later Generate replaced: kept in the file until dropped
         layout.operator("texgan.remove_unused", text=f"Remove {unused} Unused", icon='TRASH')

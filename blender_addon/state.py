@@ -22,6 +22,7 @@ DEVICES = {"AUTO": "auto", "CPU": "cpu", "CUDA": "cuda", "MPS": "mps"}
 
 _worker = None
 training = None          # the current TrainingJob (or the last one, finished)
+generation = None        # the panel's current generation.GenerationJob (or the last one)
 install = None           # the current InstallTorchJob
 _timer_on = False
 
@@ -112,6 +113,8 @@ def release_worker() -> bool:
 
 def shutdown() -> None:
     """Leave no process behind: worker closed, training checkpointed and stopped, pip killed."""
+    if generation is not None:
+        generation.cancel()          # the worker's lock is free again for close()
     release_worker()
     if training is not None and training.running():
         training.stop()

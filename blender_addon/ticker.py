@@ -14,7 +14,7 @@ _announced = set()       # ids of jobs whose end was already acted on
 
 def tick():
     busy = False
-    for job in (state.training, state.install):
+    for job in (state.training, state.install, state.generation):
         if job is None:
             continue
         job.poll()
@@ -28,11 +28,24 @@ def tick():
 
 
 def _finished(job) -> None:
+    if job is state.generation:
+        _announce(job)
     if job is state.training:
         catalog_ui.refresh()            # a finished (or stopped) model shows in the picker
     if job is state.install:
         forget_torch_check()
         state.release_worker()           # the next worker sees the new torch
+
+
+def _announce(job) -> None:
+    """A panel generation's end: in the console (the panel shows it too), and as one undo
+    step, since the operator that started it returned long before."""
+    print(f"TexGAN: {job.message}")
+    if job.result.images:
+        try:
+            bpy.ops.ed.undo_push(message="TexGAN Generate")
+        except RuntimeError:            # no window (background mode): nothing to undo into
+            pass
 
 
 def watch(job) -> None:

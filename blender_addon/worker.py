@@ -123,8 +123,14 @@ class WorkerClient:
 
     # -- requests --------------------------------------------------------------------------
 
-    def request(self, cmd: str, timeout: float = None, **fields) -> dict:
-        """Send one request and return the worker's reply; raise WorkerError on any failure."""
+    def abort(self) -> None:
+        """Kill the worker from another thread while a request runs: that request fails with
+        WorkerError, and the next one starts a new worker."""
+        self._kill()
+
+    def request(self, cmd: str, timeout: float = None, on_progress=None, **fields) -> dict:
+        """Send one request and return the worker's reply; raise WorkerError on any failure.
+        `on_progress(fraction)` is called for the worker's progress events."""
         with self._lock:
             if not self.alive():
                 self._kill()
@@ -139,20 +145,24 @@ class WorkerClient:
                 raise WorkerError(f"the TexGAN worker stopped: {self.stderr_tail()}") from None
             while True:
                 reply = self._read(timeout or self.request_timeout, "answer")
-                if reply.get("id") == self._next_id:
-                    break                        # older replies belong to abandoned requests
+                if reply.get("id") != self._next_id:
+                    continue                     # older replies belong to abandoned requests
+                if reply.get("event") != "progress":
+                    break
+                if on_progress is not None:
+                    on_progress(float(reply.get("done", 0.0)))
         if not reply.get("ok"):
             raise WorkerError(for_blender(reply.get("error") or "the TexGAN worker failed without a message"))
         return reply
 
     def generate(self, model: str, width: int, height: int, seed: int = 0,
-                 texture: int = 0) -> np.ndarray:
+                 texture: int = 0, on_progress=None) -> np.ndarray:
         """H×W×3 float32 in [0, 1], row 0 at the top (as the core returns it)."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         out = self._tmp / f"out-{os.getpid()}-{self._next_id + 1}.npy"
-        self.request("generate", model=str(model), width=int(width), height=int(height),
-                     seed=int(seed), texture=int(texture), device=self.runtime.device,
-                     extra_dirs=self.runtime.extra_dirs(), out=str(out))
+        self.request("generate", on_progress=on_progress, model=str(model), width=int(width),
+                     height=int(height), seed=int(seed), texture=int(texture),
+                     device=self.runtime.device, extra_dirs=self.runtime.extra_dirs(), out=str(out))
         try:
             return np.load(out, allow_pickle=False)
         finally:

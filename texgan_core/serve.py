@@ -8,6 +8,8 @@ once. Protocol (one JSON object per line, UTF-8):
   request:  {"id": 1, "cmd": "generate", "model": "bricks" | "/path/m.texgan",
              "width": 512, "height": 512, "seed": 0, "texture": 0, "device": "auto",
              "extra_dirs": ["/user/models"], "out": "/tmp/result.npy"}
+  progress: {"id": 1, "event": "progress", "done": 0.25}   (after each band of rows; before
+             the reply, which is the line of that id without "event")
   reply:    {"id": 1, "ok": true, "out": "/tmp/result.npy", "width": 512, "height": 512,
              "seconds": 0.4}
             `out` holds a float32 H×W×3 array in [0, 1], row 0 at the top (numpy .npy).
@@ -39,10 +41,11 @@ class BadRequest(Exception):
 
 
 class Worker:
-    def __init__(self):
+    def __init__(self, send=None):
         import torch  # noqa: F401  (fail at start, not at the first request)
         import numpy  # noqa: F401
         self._models = OrderedDict()             # (path, mtime, size, device) -> model
+        self._send = send or (lambda message: None)
 
     def model(self, name, device, extra_dirs):
         from . import load_model
@@ -93,8 +96,11 @@ class Worker:
         start = time.perf_counter()
         model = self.model(name, device, extra_dirs)
         model.check_size(width, height)
-        image = np.asarray(model.generate(width, height, seed=seed, texture=texture),
-                           dtype=np.float32)
+        image = np.empty((height, width, model.config.channels), np.float32)
+        for top, band in model.generate_bands(width, height, seed=seed, texture=texture):
+            image[top:top + len(band)] = band
+            self._send({"id": request.get("id"), "event": "progress",
+                        "done": round((top + len(band)) / height, 4)})
         if image.ndim == 3 and image.shape[2] == 1:      # grey models: Blender wants RGB
             image = np.repeat(image, 3, axis=2)
         elif image.ndim == 3 and image.shape[2] == 4:    # RGBA models: colour only for now
@@ -148,7 +154,7 @@ def main(argv=None) -> int:
         protocol.flush()
 
     try:
-        worker = Worker()
+        worker = Worker(send)
     except ImportError as e:
         send({"event": "ready", "ok": False, "error": f"{e}; install torch for {sys.executable} "
                                                       f"or run the worker with a Python that has it"})

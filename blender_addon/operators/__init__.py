@@ -4,6 +4,7 @@ import bpy
 
 from .check_torch import TEXGAN_OT_check_torch
 from .generate import TEXGAN_OT_generate
+from .generate_cancel import TEXGAN_OT_generate_cancel
 from .install_torch import TEXGAN_OT_install_torch
 from .randomize_seed import TEXGAN_OT_randomize_seed
 from .refresh_models import TEXGAN_OT_refresh_models
@@ -15,6 +16,7 @@ from .train_stop import TEXGAN_OT_train_stop
 
 classes = (
     TEXGAN_OT_generate,
+    TEXGAN_OT_generate_cancel,
     TEXGAN_OT_randomize_seed,
     TEXGAN_OT_refresh_models,
     TEXGAN_OT_train_start,

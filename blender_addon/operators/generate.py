@@ -1,7 +1,7 @@
 import bpy
 from bpy.props import IntProperty, StringProperty
 
-from .. import catalog_ui, generation, state
+from .. import catalog_ui, generation, state, ticker
 from ..material_wiring import WiringError
 from ..worker import WorkerError
 
@@ -19,10 +19,29 @@ class TEXGAN_OT_generate(bpy.types.Operator):
     seed: IntProperty(name="Seed", default=0, min=0)
     count: IntProperty(name="Count", default=1, min=1, max=64)
 
-    def execute(self, context):
-        model = self.model or _picked_model(context)
+    def invoke(self, context, event):
+        """From the panel: in the background, with a progress bar (ticker.py finishes it)."""
+        if state.generation is not None and state.generation.running():
+            self.report({'ERROR'}, "TexGAN: a generation is running; wait for it or cancel it")
+            return {'CANCELLED'}
+        model = self._model(context)
         if not model:
-            self.report({'ERROR'}, "No model chosen: pick one in the TexGAN panel or pass model=")
+            return {'CANCELLED'}
+        try:
+            job = generation.GenerationJob(state.worker(), getattr(context, "active_object", None),
+                                           model, self.width, self.height, self.seed, self.count)
+        except WiringError as e:
+            self.report({'ERROR'}, f"TexGAN: {e}")
+            return {'CANCELLED'}
+        job.start()
+        state.generation = job
+        ticker.watch(job)
+        return {'FINISHED'}
+
+    def execute(self, context):
+        """From scripts: waits, so the images exist when the call returns."""
+        model = self._model(context)
+        if not model:
             return {'CANCELLED'}
         obj = getattr(context, "active_object", None)
         try:
@@ -31,14 +50,17 @@ class TEXGAN_OT_generate(bpy.types.Operator):
         except (WorkerError, WiringError) as e:
             self.report({'ERROR'}, f"TexGAN: {e}")
             return {'CANCELLED'}
-        names = ", ".join(image.name for image in result.images)
-        where = f" in material '{result.material.name}'" if result.material is not None else \
-            " (no active object: images kept in the file)"
-        self.report({'INFO'}, f"TexGAN: {names}{where}, {result.seconds:.1f} s")
-        if result.node is not None and not result.node.outputs["Color"].is_linked:
-            self.report({'WARNING'}, f"TexGAN: the Image Texture node '{result.node.name}' is not "
-                        "connected: the material's output shows a shader with no colour input")
+        self.report({'INFO'}, f"TexGAN: {generation.summary(result)}")
+        warning = generation.unconnected_warning(result)
+        if warning:
+            self.report({'WARNING'}, f"TexGAN: {warning}")
         return {'FINISHED'}
+
+    def _model(self, context) -> str:
+        model = self.model or _picked_model(context)
+        if not model:
+            self.report({'ERROR'}, "No model chosen: pick one in the TexGAN panel or pass model=")
+        return model
 
 
 def _picked_model(context) -> str:

@@ -124,3 +124,63 @@ def test_killed_worker_is_replaced_on_the_next_call(addon, tiny_model):
     client._proc.wait(timeout=10)
     assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=5) == {'FINISHED'}
     assert client.pid is not None and client.pid != old
+
+
+def _until_finished(addon, job, timeout=300):
+    """What Blender's timer does every half second, by hand; the progress seen on the way."""
+    import time
+    seen, deadline = [], time.monotonic() + timeout
+    while job.running():
+        assert time.monotonic() < deadline, "the generation did not finish"
+        addon.ticker.tick()
+        seen.append(job.progress)
+        time.sleep(0.02)
+    return seen
+
+
+def test_the_panels_generate_runs_in_the_background_with_a_progress_bar(addon, tiny_model):
+    from blender_helpers import RecordingLayout
+    """What the Generate button's invoke() does (bpy-module mode runs operators' execute()
+    only): start the job, hand it to the timer, return."""
+    obj = _cube_without_material()
+    job = addon.generation.GenerationJob(addon.state.worker(), obj, "tiny", 2048, 2048, seed=7,
+                                         count=2)
+    job.start()
+    addon.state.generation = job
+    assert job.running() and job.result.images == []
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert any(c[0] == "progress" for c in layout.calls)
+    assert ("operator", "texgan.generate_cancel") in layout.calls
+
+    seen = _until_finished(addon, job)
+    assert job.state == addon.generation.DONE, job.message
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert len({p for p in seen if 0 < p < 1}) >= 2           # bands of two images on the way
+    assert [im.name for im in job.result.images] == ["tiny_2048x2048_s7", "tiny_2048x2048_s8"]
+    shown = addon.material_wiring.base_color_image(obj.active_material)
+    assert shown == job.result.images[-1] and shown.packed_file is not None
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert ("operator", "texgan.generate_cancel") not in layout.calls
+
+
+def test_cancel_stops_the_generation_and_the_next_one_works(addon, tiny_model):
+    import time
+    obj = _cube_without_material()
+    images = set(bpy.data.images.keys())
+    job = addon.generation.GenerationJob(addon.state.worker(), obj, "tiny", 8192, 8192, seed=1)
+    job.start()
+    addon.state.generation = job
+    deadline = time.monotonic() + 120
+    while job.progress == 0 and time.monotonic() < deadline:   # the worker is under way
+        time.sleep(0.05)
+    assert 0 < job.progress < 1
+    pid = addon.state.worker().pid
+    job.cancel()
+    _until_finished(addon, job, timeout=60)
+    assert job.state == addon.generation.CANCELLED and job.message == "cancelled"
+    assert set(bpy.data.images.keys()) == images and obj.active_material is None
+    assert addon.state.worker().pid != pid
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=2) == {'FINISHED'}
+    assert obj.active_material is not None

@@ -31,9 +31,12 @@ def test_worker_survives_bad_requests_and_reports_user_errors(tiny_model, tmp_pa
                           input="\n".join(lines) + "\n", capture_output=True, text=True,
                           timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    replies = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert replies[0]["event"] == "ready" and replies[0]["ok"] is True
-    by_order = replies[1:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert lines[0]["event"] == "ready" and lines[0]["ok"] is True
+    progress = [(i, r) for i, r in enumerate(lines) if r.get("event") == "progress"]
+    assert [(r["id"], r["done"]) for _, r in progress] == [(4, 1.0)]   # one band: 32 rows
+    assert lines[progress[0][0] + 1]["id"] == 4                          # then its reply
+    by_order = [r for r in lines[1:] if "event" not in r]
     assert [r["ok"] for r in by_order] == [False, False, False, False, False, True, True, True]
     assert by_order[0]["kind"] == "request" and by_order[2]["error"].startswith("bad request")
     assert "width" in by_order[3]["error"]
