@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cleanup, material_wiring, pixels
-from .worker import WorkerError
 
 
 @dataclass
@@ -77,7 +76,7 @@ class GenerationJob:
                     self.progress = (i + done) / self.count
                 self._made.put((self.seed + i, self.client.generate(
                     self.model, self.width, self.height, seed=self.seed + i, on_progress=seen)))
-        except WorkerError as e:
+        except Exception as e:  # noqa: BLE001 - WorkerError, or the result file unreadable
             self._failure = e
         finally:
             self._made.put(None)
@@ -110,7 +109,8 @@ class GenerationJob:
         made = len(self.result.images)
         if self._cancelled:
             self.state = CANCELLED
-            self.message = f"cancelled; {made} of {self.count} made, kept in the file" if made else "cancelled"
+            self.message = (f"cancelled; {made} of {self.count} made, kept in the file" if made
+                            else "cancelled")
             return
         if self._failure is not None:
             self.state, self.error, self.message = FAILED, self._failure, str(self._failure)

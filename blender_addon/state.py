@@ -106,6 +106,8 @@ def release_worker() -> bool:
     global _worker
     if _worker is None:
         return False
+    if generation is not None:
+        generation.cancel()          # else close() would wait for the generation to end
     _worker.close()
     _worker = None
     return True
@@ -113,8 +115,6 @@ def release_worker() -> bool:
 
 def shutdown() -> None:
     """Leave no process behind: worker closed, training checkpointed and stopped, pip killed."""
-    if generation is not None:
-        generation.cancel()          # the worker's lock is free again for close()
     release_worker()
     if training is not None and training.running():
         training.stop()
