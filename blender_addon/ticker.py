@@ -41,10 +41,13 @@ def _announce(job) -> None:
     """A panel generation's end: in the console (the panel shows it too), and as one undo
     step, since the operator that started it returned long before."""
     print(f"TexGAN: {job.message}")
-    if job.result.images:
+    wm = getattr(bpy.context, "window_manager", None)
+    windows = list(wm.windows) if wm is not None else []
+    if job.result.images and windows:   # no window (background mode): no undo to push to
         try:
-            bpy.ops.ed.undo_push(message="TexGAN Generate")
-        except RuntimeError:            # no window (background mode): nothing to undo into
+            with bpy.context.temp_override(window=windows[0]):   # a timer has no window
+                bpy.ops.ed.undo_push(message="TexGAN Generate")
+        except RuntimeError:
             pass
 
 
