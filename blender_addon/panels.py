@@ -37,13 +37,14 @@ def draw_generate(layout, context):
     layout.prop(settings, "count")
     entry = catalog_ui.entries().get(settings.model)
     job = state.generation
-    if job is not None and job.running():
+    generating = job is not None and job.running()
+    if generating:
         row = layout.row(align=True)
         row.progress(factor=job.progress, text=f"Generating… {100 * job.progress:.0f}%")
         row.operator("texgan.generate_cancel", text="", icon='CANCEL')
     row = layout.row()
     row.scale_y = 1.4
-    row.enabled = entry is not None and (job is None or not job.running())
+    row.enabled = entry is not None and not generating
     op = row.operator("texgan.generate", icon='TEXTURE')
     if entry is not None:
         op.model = str(entry.path)
@@ -51,12 +52,12 @@ def draw_generate(layout, context):
                                               settings.count)
     if context.active_object is None:
         layout.label(text="No active object: images only", icon='INFO')
-    if job is not None and not job.running():
+    if job is not None and not generating:
         warning = generation.unconnected_warning(job.result) if job.state == generation.DONE else ""
         if job.state in (generation.FAILED, generation.CANCELLED) or warning:
             layout.label(text=warning or job.message,
                          icon='ERROR' if job.state == generation.FAILED or warning else 'INFO')
-    unused = len(cleanup.unused_images(bpy.data.images))
+    unused = 0 if generating else len(cleanup.unused_images(bpy.data.images))
     if unused:      # images a later Generate replaced: kept in the file until dropped
         layout.operator("texgan.remove_unused", text=f"Remove {unused} Unused", icon='TRASH')
 

@@ -1,6 +1,6 @@
 import bpy
 
-from .. import cleanup
+from .. import cleanup, state
 
 
 class TEXGAN_OT_remove_unused(bpy.types.Operator):
@@ -11,7 +11,8 @@ class TEXGAN_OT_remove_unused(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return bool(cleanup.unused_images(bpy.data.images))
+        generating = state.generation is not None and state.generation.running()
+        return not generating and bool(cleanup.unused_images(bpy.data.images))
 
     def execute(self, context):
         count, freed = cleanup.remove_unused(bpy.data.images)

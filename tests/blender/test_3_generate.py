@@ -152,6 +152,8 @@ def test_the_panels_generate_runs_in_the_background_with_a_progress_bar(addon, t
     addon.panels.draw_generate(layout, bpy.context)
     assert any(c[0] == "progress" for c in layout.calls)
     assert ("operator", "texgan.generate_cancel") in layout.calls
+    assert ("operator", "texgan.remove_unused") not in layout.calls   # its images are in flight
+    assert not bpy.ops.texgan.remove_unused.poll()
 
     seen = _until_finished(addon, job)
     assert job.state == addon.generation.DONE, job.message
