@@ -144,6 +144,32 @@ def _train_config(args):
     return TrainConfig(augment=args.augment, **changes)
 
 
+SMALLEST_FITTED_CROP = 32   # below this an exemplar is refused rather than fitted
+
+
+def _fit_crop(args, train_config):
+    """The recipe's crop, or, for an exemplar smaller than it and no --crop given, the
+    largest multiple of the stride that fits: a 64-px game texture trains on 64-px crops."""
+    from dataclasses import replace
+
+    from .config import TileConfig
+    from .images import image_size
+
+    if args.crop is not None or args.resume or args.arch != "tile":
+        return train_config
+    sizes = [image_size(path) for path in args.exemplars]
+    if None in sizes:
+        return train_config
+    side = min(min(size) for size in sizes)
+    stride = TileConfig().stride
+    fitted = side // stride * stride
+    if side >= train_config.crop or fitted < SMALLEST_FITTED_CROP:
+        return train_config
+    print(f"texgan: note: the exemplar is {side} px across: training on {fitted}-px crops "
+          f"(the recipe's {train_config.crop} needs a larger image)", file=sys.stderr)
+    return replace(train_config, crop=fitted)
+
+
 def _model_overrides(args):
     overrides = {}
     for option, field, least in (("periodic", "periodic_dim", 0), ("level_noise", "level_noise", 0),
@@ -187,7 +213,8 @@ def cmd_train(args):
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
         _check_train_outputs(args.out, args.resume)
-        trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=_train_config(args),
+        trainer = Trainer(args.exemplars, args.out, arch=args.arch,
+                          train_config=_fit_crop(args, _train_config(args)),
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
         trainer.run()

@@ -45,6 +45,18 @@ def load_image(path) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
+def image_size(path):
+    """(width, height) from the file's header, without decoding it; None if unreadable
+    (load_image then says why)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                return im.size
+    except Exception:  # noqa: BLE001 - any failure is load_image's to report
+        return None
+
+
 def _to_float(im: Image.Image) -> np.ndarray:
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         return (np.asarray(im, dtype=np.float64) / 65535.0)[..., None]

@@ -129,7 +129,7 @@ def test_messages_speak_of_the_panel_not_of_command_line_flags(addon, tmp_path):
     job = _failed_job(addon, tmp_path, make_exemplar_image("gpu-less"), TINY, device="cuda")
     assert job.wait(timeout=120) == addon.jobs.FAILED
     assert "Device" in job.message and "preferences" in job.message and "--" not in job.message
-    job = _failed_job(addon, tmp_path, make_exemplar_image("too-small", size=48))   # crop is 96
+    job = _failed_job(addon, tmp_path, make_exemplar_image("too-small", size=24))   # under 32 px
     assert job.wait(timeout=120) == addon.jobs.FAILED
     assert "larger image" in job.message and "--crop" not in job.message
 

@@ -56,6 +56,17 @@ def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
         assert (info["config"]["periodic_dim"], info["config"]["level_noise"]) == (planes, noise)
 
 
+def test_a_small_exemplar_trains_on_crops_that_fit_it(tmp_path):
+    """A 72-px game texture with no --crop: 64-px crops (the stride's largest multiple), said
+    in one note; an explicit --crop is never changed (the bad-input cases)."""
+    save_rgb(tmp_path / "small.png", make_texture(72))
+    r = texgan("train", tmp_path / "small.png", "--out", tmp_path / "s.texgan", "--steps", 1, "--batch", 2)
+    assert r.returncode == 0, r.stderr
+    assert "training on 64-px crops" in r.stderr
+    info = json.loads(texgan("info", tmp_path / "s.texgan", "--json").stdout)
+    assert info["training"]["recipe"]["crop"] == 64
+
+
 def test_a_learning_rate_floor_of_one_keeps_the_rates_constant(exemplar, tmp_path):
     """The Blender panel's Quick preset trains this way (the schedule itself: test_training)."""
     r = texgan("train", exemplar, "--out", tmp_path / "q.texgan", "--steps", 2, "--crop", 64,
@@ -107,7 +118,8 @@ def small(tmp_path_factory):
 BAD = {
     "missing exemplar": ["train", "{d}/nope.png", "--out", "{d}/m.texgan"],
     "non-image exemplar": ["train", "{d}/text.png", "--out", "{d}/m.texgan"],
-    "exemplar smaller than crop": ["train", "{d}/small.png", "--out", "{d}/m.texgan"],
+    "exemplar smaller than crop": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "64"],
+    "exemplar too small to fit": ["train", "{d}/tiny8.png", "--out", "{d}/m.texgan"],
     "unknown device": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--device", "tpu"],
     "missing model": ["generate", "{d}/nope.texgan", "--out", "{d}/o.png"],
     "unknown model name": ["generate", "nope", "--out", "{d}/o.png"],
@@ -148,6 +160,7 @@ BAD = {
 # what the one line must speak of, so that a test passes for the right reason
 EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read image",
             "exemplar smaller than crop": "smaller than", "unknown device": "unknown device",
+            "exemplar too small to fit": "8×8 px, smaller than",
             "missing model": "not found", "unknown model name": "no model named",
             "corrupt model": "not a TexGAN model", "corrupt model info": "not a TexGAN model",
             "zero size": "positive", "negative size": "", "absurd size": "too large",
