@@ -82,11 +82,16 @@ def save_png(path, image: np.ndarray, bits: int = 8) -> None:
     write_bands(path, image.shape[1], image.shape[0], image.shape[2], [image], bits)
 
 
+def to_8bit(image: np.ndarray) -> np.ndarray:
+    """Floats in [0, 1] (clipped) rounded to uint8."""
+    return (np.clip(image, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+
+
 def keeping_8bit(bands, kept: list):
     """Pass bands on, keeping each in `kept` in 8 bits: enough for a preview, a quarter of
     the float frame."""
     for band in bands:
-        kept.append((np.clip(band, 0, 1) * 255 + 0.5).astype(np.uint8))
+        kept.append(to_8bit(band))
         yield band
 
 
@@ -99,7 +104,7 @@ def tiled_2x2(kept: list):
 
 def png_bytes(image: np.ndarray) -> bytes:
     """8-bit PNG bytes of an image (thumbnails inside model files)."""
-    data = (np.clip(image, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+    data = to_8bit(image)
     if data.shape[-1] == 1:
         data = data[..., 0]
     buf = io.BytesIO()
@@ -125,7 +130,7 @@ def grid(images, columns: int) -> np.ndarray:
 
 def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Area-filtered resize, used for thumbnails."""
-    data = (np.clip(image, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+    data = to_8bit(image)
     im = Image.fromarray(data[..., 0] if data.shape[-1] == 1 else data)
     out = np.asarray(im.resize((width, height), Image.Resampling.BOX), dtype=np.float32) / 255.0
     return out[..., None] if out.ndim == 2 else out
