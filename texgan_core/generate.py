@@ -64,11 +64,15 @@ class TextureModel:
                               f"(0 to {len(self.textures) - 1})")
         return int(texture)
 
-    def generate(self, width, height, seed=0, texture=0, chunk=DEFAULT_CHUNK) -> np.ndarray:
+    def generate(self, width, height, seed=0, texture=0, chunk=DEFAULT_CHUNK,
+                 on_progress=None) -> np.ndarray:
+        """The whole frame; `on_progress(fraction done)` after each band of rows."""
         self.check_size(width, height)
         out = np.empty((height, width, self.config.channels), np.float32)
         for top, band in self.generate_bands(width, height, seed, texture, chunk):
             out[top:top + len(band)] = band
+            if on_progress is not None:
+                on_progress((top + len(band)) / height)
         return out
 
     @torch.no_grad()

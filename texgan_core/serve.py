@@ -96,11 +96,10 @@ class Worker:
         start = time.perf_counter()
         model = self.model(name, device, extra_dirs)
         model.check_size(width, height)
-        image = np.empty((height, width, model.config.channels), np.float32)
-        for top, band in model.generate_bands(width, height, seed=seed, texture=texture):
-            image[top:top + len(band)] = band
-            self._send({"id": request.get("id"), "event": "progress",
-                        "done": round((top + len(band)) / height, 4)})
+        def progress(done):
+            self._send({"id": request.get("id"), "event": "progress", "done": round(done, 4)})
+
+        image = model.generate(width, height, seed=seed, texture=texture, on_progress=progress)
         if image.ndim == 3 and image.shape[2] == 1:      # grey models: Blender wants RGB
             image = np.repeat(image, 3, axis=2)
         elif image.ndim == 3 and image.shape[2] == 4:    # RGBA models: colour only for now
