@@ -25,14 +25,20 @@ class BarProgress:
         self._write(f"training: step {step} of {total}\n")
 
     def update(self, step, total, losses, steps_per_s, eta_s, sample):
+        done = step / max(total, 1)
+        loss_text = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+        self.draw(done, f"{step:>6}/{total} {100 * done:3.0f}%  {loss_text}  {steps_per_s:.2f} step/s  "
+                        f"ETA {_clock(eta_s)}")
+
+    def draw(self, done, text, label=""):
+        """`label[#####-----] text` for `done` in [0, 1]: redrawn in place on a terminal,
+        otherwise a line at most every ~10 s (and the last one)."""
         now = time.monotonic()
-        if not self.tty and now - self._last_line < 10 and step < total:
+        if not self.tty and now - self._last_line < 10 and done < 1:
             return
         self._last_line = now
-        filled = int(self.width * step / max(total, 1))
-        loss_text = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
-        line = (f"[{'#' * filled}{'-' * (self.width - filled)}] {step:>6}/{total} "
-                f"{100 * step / max(total, 1):3.0f}%  {loss_text}  {steps_per_s:.2f} step/s  ETA {_clock(eta_s)}")
+        filled = int(self.width * done)
+        line = f"{label}[{'#' * filled}{'-' * (self.width - filled)}] {text}"
         self._write(("\r" + line) if self.tty else line + "\n")
 
     def event(self, kind, **fields):
@@ -69,24 +75,18 @@ class JsonProgress:
 def with_bar(bands, height, label, stream=None, width=28, after_s=1.0):
     """Pass (top, band) pairs through, drawing `label [####----]  45%  ETA 01:10` on stderr
     once the work has taken `after_s` (a frame made in a moment gets no bar)."""
-    stream = stream or sys.stderr
-    tty = getattr(stream, "isatty", lambda: False)()
-    start = last = time.monotonic()
+    bar = BarProgress(stream, width)
+    start = bar._last_line = time.monotonic()     # off a terminal, the first line after ~10 s
     drawn = False
     for top, band in bands:
         yield top, band
         now, done = time.monotonic(), (top + len(band)) / height
-        if now - start < after_s or (not tty and now - last < 10 and done < 1):
+        if now - start < after_s:
             continue
-        last, drawn = now, True
-        filled = int(width * done)
-        line = (f"{label} [{'#' * filled}{'-' * (width - filled)}] {100 * done:3.0f}%  "
-                f"ETA {_clock((now - start) * (1 - done) / done)}")
-        stream.write(("\r" + line) if tty else line + "\n")
-        stream.flush()
-    if drawn and tty:
-        stream.write("\n")
-        stream.flush()
+        drawn = True
+        bar.draw(done, f"{100 * done:3.0f}%  ETA {_clock((now - start) * (1 - done) / done)}", f"{label} ")
+    if drawn and bar.tty:
+        bar._write("\n")
 
 
 REPORTERS = {"bar": BarProgress, "json": JsonProgress}
