@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cleanup, material_wiring, pixels
+from .jobs import DONE, FAILED, RUNNING
 
 
 @dataclass
@@ -42,8 +43,7 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
     return job.result
 
 
-# GenerationJob.state
-RUNNING, DONE, CANCELLED, FAILED = "RUNNING", "DONE", "CANCELLED", "FAILED"
+CANCELLED = "CANCELLED"   # GenerationJob.state: RUNNING, then DONE, CANCELLED or FAILED
 
 
 class GenerationJob:
