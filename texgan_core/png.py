@@ -28,8 +28,6 @@ def chunk(kind: bytes, payload: bytes) -> bytes:
 def write_bands(path, width: int, height: int, channels: int, bands, bits: int = 8) -> None:
     """Write bands of rows (H_i×W×C floats in [0, 1], top to bottom) as one 8- or 16-bit PNG,
     atomically: the frame is never whole in memory, and a failure leaves the old file."""
-    if bits not in (8, 16):
-        raise TexganError(f"PNG bit depth must be 8 or 16, not {bits}")
     with atomic_file(path) as f:
         writer = PngWriter(f, width, height, channels, bits)
         for band in bands:
@@ -45,7 +43,7 @@ class PngWriter:
     def __init__(self, out, width: int, height: int, channels: int, bits: int = 8,
                  idat_bytes: int = IDAT_BYTES):
         if bits not in (8, 16):
-            raise ValueError(f"PNG bit depth must be 8 or 16, not {bits}")
+            raise TexganError(f"PNG bit depth must be 8 or 16, not {bits}")
         self.out, self.width, self.channels, self.bits = out, width, channels, bits
         self.rows_left = height
         self.idat_bytes = idat_bytes

@@ -185,3 +185,9 @@ def test_a_large_image_reads_without_pillows_multi_line_warning(tmp_path, monkey
         warnings.simplefilter("always")
         assert load_image(path).shape == (40, 40, 3)
     assert not caught
+
+
+def test_a_bit_depth_png_cannot_hold_is_refused_and_nothing_written(tmp_path):
+    with pytest.raises(TexganError, match="8 or 16, not 12"):
+        save_png(tmp_path / "deep.png", np.zeros((4, 4, 3), np.float32), bits=12)
+    assert list(tmp_path.iterdir()) == []
