@@ -359,22 +359,30 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except TexganError as e:
-        print(f"texgan: error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("texgan: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
     except _Terminated:
-        print("texgan: terminated (SIGTERM); unfinished files removed", file=sys.stderr)
+        _say("terminated (SIGTERM); unfinished files removed")
         return 128 + signal.SIGTERM
     except Exception as e:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("TEXGAN_DEBUG"):
             raise
-        print(f"texgan: {_describe(e)}", file=sys.stderr)
+        _say(_describe(e))
         return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _say(text):
+    """`texgan: text` on stderr, on a line of its own even if a bar was being drawn."""
+    from .progress import end_bar_line
+
+    end_bar_line()
+    print(f"texgan: {text}", file=sys.stderr)
 
 
 def _describe(error: Exception) -> str:

@@ -5,6 +5,21 @@ import sys
 import time
 
 
+_open_line = None  # the stream whose bar a redraw left without its newline
+
+
+def end_bar_line():
+    """Finish a bar's line that an interruption left open, so a message starts on its own."""
+    global _open_line
+    stream, _open_line = _open_line, None
+    if stream is not None:
+        try:
+            stream.write("\n")
+            stream.flush()
+        except (OSError, ValueError):   # closed since: nothing left to finish
+            pass
+
+
 def _clock(seconds) -> str:
     seconds = int(max(0, seconds))
     h, rem = divmod(seconds, 3600)
@@ -50,8 +65,11 @@ class BarProgress:
             self._write(text.format(**fields) + "\n")
 
     def _write(self, text):
+        global _open_line
         self.stream.write(text)
         self.stream.flush()
+        if self.tty:
+            _open_line = None if text.endswith("\n") else self.stream
 
 
 class JsonProgress:

@@ -250,6 +250,30 @@ def test_a_long_generation_shows_a_bar_and_a_quick_one_does_not():
     assert quiet.getvalue() == ""
 
 
+def test_an_interruption_while_a_bar_is_drawn_is_said_on_its_own_line(monkeypatch):
+    """Ctrl+C in the middle of a bar redrawn in place: the message does not end up glued to
+    the bar's half-drawn line."""
+    import io
+
+    from texgan_core import cli
+    from texgan_core.progress import BarProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    def draws_then_is_interrupted(args):
+        BarProgress().draw(0.4, "40%", "big.png ")
+        raise KeyboardInterrupt
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setitem(cli.COMMANDS, "models", draws_then_is_interrupted)
+    assert cli.main(["models"]) == 130
+    lines = terminal.getvalue().split("\n")
+    assert lines[0].startswith("\rbig.png [") and lines[1:] == ["texgan: interrupted", ""], lines
+
+
 def test_a_terminated_generation_leaves_no_file_and_says_so(tmp_path):
     """SIGTERM while a large frame is being written: one line, exit 143, and neither the
     output nor its unfinished temporary file left behind."""
