@@ -148,6 +148,7 @@ class TrainingJob(SubprocessJob):
         self.losses = {}
         self.sample = None                       # path of the latest sample PNG
         self.model = None                        # path of the model once written
+        self.note = ""                           # what the trainer changed, e.g. a smaller crop
         self.stop_file = self.out.with_name(self.out.name + ".stop")
         self._outcome = None                     # (state, message) from the last event
 
@@ -181,7 +182,7 @@ class TrainingJob(SubprocessJob):
             return
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.stop_file.unlink(missing_ok=True)
-        self.eta_s, self._outcome = None, None
+        self.eta_s, self._outcome, self.note = None, None, ""
         super().start()
 
     def stop(self) -> None:
@@ -218,6 +219,8 @@ class TrainingJob(SubprocessJob):
                 self.message = f"step {self.step} / {self.total}"
         elif kind == "start":
             self.message = f"training from step {self.step}"
+        elif kind == "note":
+            self.note = for_blender(event.get("message") or "")
         elif kind == "checkpoint":
             self.model = event.get("model") or self.model
         elif kind == "stopped":

@@ -92,6 +92,8 @@ def draw_train(layout, context):
         col.label(text=f"ETA {job.eta_text()}")
     if job.message:
         col.label(text=job.message, icon='ERROR' if job.state == "FAILED" else 'INFO')
+    if job.note:
+        col.label(text=job.note, icon='INFO')
     icon = catalog_ui.sample_icon(job.sample)
     if icon:
         box.template_icon(icon_value=icon, scale=8.0)

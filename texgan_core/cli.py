@@ -149,25 +149,26 @@ SMALLEST_FITTED_CROP = 32   # below this an exemplar is refused rather than fitt
 
 def _fit_crop(args, train_config):
     """The recipe's crop, or, for an exemplar smaller than it and no --crop given, the
-    largest multiple of the stride that fits: a 64-px game texture trains on 64-px crops."""
+    largest multiple of the stride that fits: a 64-px game texture trains on 64-px crops.
+    Returns the recipe and a note for the user when the crop was changed (else None)."""
     from dataclasses import replace
 
     from .config import TileConfig
     from .images import image_size
 
     if args.crop is not None or args.resume or args.arch != "tile":
-        return train_config
+        return train_config, None
     sizes = [image_size(path) for path in args.exemplars]
     if None in sizes:
-        return train_config
+        return train_config, None
     side = min(min(size) for size in sizes)
     stride = TileConfig().stride
     fitted = side // stride * stride
     if side >= train_config.crop or fitted < SMALLEST_FITTED_CROP:
-        return train_config
-    print(f"texgan: note: the exemplar is {side} px across: training on {fitted}-px crops "
-          f"(the recipe's {train_config.crop} needs a larger image)", file=sys.stderr)
-    return replace(train_config, crop=fitted)
+        return train_config, None
+    note = (f"the exemplar is {side} px across: training on {fitted}-px crops "
+            f"(the recipe's {train_config.crop} needs a larger image)")
+    return replace(train_config, crop=fitted), note
 
 
 def _model_overrides(args):
@@ -213,8 +214,12 @@ def cmd_train(args):
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
         _check_train_outputs(args.out, args.resume)
-        trainer = Trainer(args.exemplars, args.out, arch=args.arch,
-                          train_config=_fit_crop(args, _train_config(args)),
+        train_config, note = _fit_crop(args, _train_config(args))
+        if note:
+            print(f"texgan: note: {note}", file=sys.stderr)
+            if args.progress == "json":             # the Blender panel shows it
+                reporter.event("note", message=note)
+        trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
         trainer.run()

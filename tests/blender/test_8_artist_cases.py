@@ -181,3 +181,19 @@ def test_remove_unused_drops_only_generated_images_nothing_shows(addon, tiny_mod
     assert image.name == shown and image.packed_file is not None
     assert not any(name in bpy.data.images for name in replaced)
     assert "artists_own" in bpy.data.images
+
+
+def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_path):
+    """A 64-px game texture trains on 64-px crops (the recipe's 96 would not fit): the
+    note that the command line prints reaches the Train panel, in the panel's words."""
+    state, jobs = addon.state, addon.jobs
+    exemplar = addon.pixels.exemplar_file(make_exemplar_image("game-texture", size=64), tmp_path)
+    job = jobs.TrainingJob(state.runtime(), exemplar, tmp_path / "models" / "game.texgan", steps=1,
+                           extra_args=("--batch", "2"))
+    job.start()
+    assert job.wait(timeout=180) == jobs.DONE, job.message
+    assert "64-px crops" in job.note and "--" not in job.note
+    addon.state.training = job
+    layout = RecordingLayout()
+    addon.panels.draw_train(layout, bpy.context)
+    assert ("label", job.note) in layout.calls

@@ -65,6 +65,13 @@ def test_a_small_exemplar_trains_on_crops_that_fit_it(tmp_path):
     assert "training on 64-px crops" in r.stderr
     info = json.loads(texgan("info", tmp_path / "s.texgan", "--json").stdout)
     assert info["training"]["recipe"]["crop"] == 64
+    # programs (the Blender panel) get the note as an event before training starts
+    r = texgan("train", tmp_path / "small.png", "--out", tmp_path / "j.texgan", "--steps", 1, "--batch", 2,
+               "--progress", "json")
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.index("note") < kinds.index("start"), kinds
+    assert "training on 64-px crops" in events[kinds.index("note")]["message"]
 
 
 def test_a_learning_rate_floor_of_one_keeps_the_rates_constant(exemplar, tmp_path):
