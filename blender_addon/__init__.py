@@ -13,6 +13,7 @@ _modules = (catalog_ui, preferences, properties, operators, panels)
 def register():
     for module in _modules:
         module.register()
+    ticker.register()
 
 
 def unregister():

@@ -5,18 +5,40 @@ lost when a later Generate replaces it in the node; the file grows by each. Thes
 the ones that only their fake user still holds, so an artist can drop them in one click.
 """
 
-TAG = "texgan_model"   # custom property on every image TexGAN makes: the model's name
+import time
+
+TAG = "texgan_model"      # custom property on every image TexGAN makes: the model's name
+NAME = "texgan_name"      # the name it was made with: a renamed image or a copy is the artist's
+BATCH = "texgan_batch"    # when its Generate started: the latest Generate's images are kept
+
+_last_batch = 0.0
 
 
-def mark_generated(image, model: str) -> None:
+def new_batch() -> float:
+    """A stamp for one Generate's images, later than any before it (also across sessions)."""
+    global _last_batch
+    _last_batch = max(time.time(), _last_batch + 1e-3)
+    return _last_batch
+
+
+def mark_generated(image, model: str, batch: float) -> None:
     image[TAG] = model
+    image[NAME] = image.name
+    image[BATCH] = batch
 
 
 def unused_images(images) -> list:
     """TexGAN's images whose only user is their fake user: no node, no editor, nothing else.
-    The artist's own images are never listed, used or not."""
-    return [image for image in images
-            if TAG in image and image.use_fake_user and image.users == 1]
+
+    Never listed: the artist's own images; generated ones the artist renamed, copied (a copy
+    carries the tags under another name) or painted on and not saved; and the latest
+    Generate's images, such as count > 1 variations not looked at yet.
+    """
+    made = [image for image in images if TAG in image and image.get(NAME) == image.name]
+    latest = max((image.get(BATCH, 0.0) for image in made), default=None)
+    return [image for image in made
+            if image.use_fake_user and image.users == 1 and not image.is_dirty
+            and image.get(BATCH, 0.0) != latest]
 
 
 def remove_unused(images) -> tuple:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..texgan_core.errors import first_line
 from . import cleanup, material_wiring, pixels
 from .jobs import DONE, FAILED, RUNNING
 
@@ -64,6 +65,7 @@ class GenerationJob:
         self._failure = None
         self._cancelled = False
         self._started = time.perf_counter()
+        self._batch = cleanup.new_batch()               # this Generate's images, as one
 
     def start(self) -> None:
         threading.Thread(target=self.run, daemon=True, name="texgan-generate").start()
@@ -72,6 +74,9 @@ class GenerationJob:
         """Make the pixels (in the calling thread); poll() makes the images."""
         try:
             for i in range(self.count):
+                if self._cancelled:     # Cancel between two images: start no more
+                    break
+
                 def seen(done, i=i):
                     self.progress = (i + done) / self.count
                 self._made.put((self.seed + i, self.client.generate(
@@ -89,8 +94,26 @@ class GenerationJob:
             self._cancelled = True
             self.client.abort()
 
+    def abandon(self, why: str) -> None:
+        """End at once, making no more images: the add-on is being disabled, or another
+        file is loading (whose images these are not). Nothing will poll this job again."""
+        if self.running():
+            self.cancel()
+            self.state, self.message = CANCELLED, f"cancelled: {why}"
+
     def poll(self) -> None:
-        """On Blender's main thread: images for what is made; the material at the end."""
+        """On Blender's main thread: images for what is made; the material at the end.
+        Whatever goes wrong here ends the job as FAILED with its message: a job that
+        raised would stay RUNNING and block Generate until Blender restarts."""
+        try:
+            self._take_made()
+        except Exception as e:  # noqa: BLE001
+            self.cancel()
+            self.state, self.error = FAILED, e
+            what = "out of memory" if isinstance(e, MemoryError) else first_line(e)
+            self.message = f"could not finish the generation ({len(self.result.images)} of {self.count} images made): {what}"
+
+    def _take_made(self) -> None:
         while self.running():
             try:
                 item = self._made.get_nowait()
@@ -101,7 +124,7 @@ class GenerationJob:
                 return
             seed, rgb = item
             image = pixels.new_image(image_name(self.model, seed, self.width, self.height), rgb)
-            cleanup.mark_generated(image, model_label(self.model))
+            cleanup.mark_generated(image, model_label(self.model), self._batch)
             self.result.images.append(image)
 
     def _finish(self) -> None:

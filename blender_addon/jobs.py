@@ -182,7 +182,9 @@ class TrainingJob(SubprocessJob):
             return
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.stop_file.unlink(missing_ok=True)
-        self.eta_s, self._outcome, self.note = None, None, ""
+        self.eta_s, self._outcome = None, None
+        if not self.resuming:            # a resumed run keeps its crop, and the note saying so
+            self.note = ""
         super().start()
 
     def stop(self) -> None:

@@ -16,13 +16,27 @@ class WiringError(Exception):
     pass
 
 
+NODELESS_TYPES = {"GPENCIL", "GREASEPENCIL"}   # their materials are strokes and fills, not shader nodes
+
+
 def check_target(obj) -> None:
-    """Raise WiringError unless `obj` can hold a material: checked before generating, so a
-    camera or a light selected by mistake costs no time and leaves no image behind."""
+    """Raise WiringError unless the texture can go into `obj`'s material: checked before
+    generating, so a camera, a Grease Pencil or a linked material selected by mistake
+    costs no time and leaves no image behind."""
     if obj is None:
         raise WiringError("no active object to put the texture on")
     if not hasattr(obj.data, "materials"):
         raise WiringError(f"'{obj.name}' ({obj.type.lower()}) cannot have materials")
+    if obj.type in NODELESS_TYPES:
+        raise WiringError(f"'{obj.name}' is a Grease Pencil object: its materials take no "
+                          "image textures")
+    material = obj.active_material
+    if material is not None and material.library is not None:
+        raise WiringError(f"the material '{material.name}' is linked from another file and cannot "
+                          "be changed here: make it local first (Object > Relations > Make Local)")
+    if material is None and obj.data.library is not None:
+        raise WiringError(f"'{obj.name}' has linked data that cannot take a new material: make it "
+                          "local first (Object > Relations > Make Local)")
 
 
 def target_material(obj) -> bpy.types.Material:

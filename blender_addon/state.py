@@ -115,6 +115,8 @@ def release_worker() -> bool:
 
 def shutdown() -> None:
     """Leave no process behind: worker closed, training checkpointed and stopped, pip killed."""
+    if generation is not None:       # nothing polls it once the timer is gone
+        generation.abandon("TexGAN was disabled")
     release_worker()
     if training is not None and training.running():
         training.stop()

@@ -56,14 +56,23 @@ class Runtime:
 
 
 def exit_text(returncode) -> str:
-    """How a subprocess ended, in words: a negative status is a signal from outside (on
-    Linux, SIGKILL is what the out-of-memory killer sends)."""
+    """How a subprocess ended, in words: a negative status is a signal (on Linux, SIGKILL
+    is what the out-of-memory killer sends; SIGSEGV and the like are crashes)."""
+    if returncode is not None and returncode > 128:     # the shell's 128 + N: ended by signal N
+        try:
+            returncode = -signal.Signals(returncode - 128)
+        except ValueError:
+            pass
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        return f"was killed ({name}: out of memory, or ended from outside)"
+        if name == "SIGKILL":
+            return f"was killed ({name}: out of memory, or ended from outside)"
+        if name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"):
+            return f"was stopped from outside ({name})"
+        return f"crashed ({name})"
     return f"ended with exit status {returncode}"
 
 

@@ -68,7 +68,22 @@ def _redraw() -> None:
                 area.tag_redraw()
 
 
+@bpy.app.handlers.persistent
+def _on_load_pre(*_args) -> None:
+    """Another file is opening: a running generation's images belong to the file it started
+    in, so it ends here rather than adding them to the new one."""
+    if state.generation is not None:
+        state.generation.abandon("another file was opened")
+
+
+def register() -> None:
+    if _on_load_pre not in bpy.app.handlers.load_pre:
+        bpy.app.handlers.load_pre.append(_on_load_pre)
+
+
 def unregister() -> None:
+    if _on_load_pre in bpy.app.handlers.load_pre:
+        bpy.app.handlers.load_pre.remove(_on_load_pre)
     if bpy.app.timers.is_registered(tick):
         bpy.app.timers.unregister(tick)
     _announced.clear()

@@ -136,6 +136,7 @@ class WorkerClient:
                 self._kill()
                 self._start()
             self._next_id += 1
+            self._stderr.clear()                 # a failure's message is about this request
             message = {"id": self._next_id, "cmd": cmd, **fields}
             try:
                 self._proc.stdin.write(json.dumps(message) + "\n")

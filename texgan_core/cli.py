@@ -161,11 +161,15 @@ def _fit_crop(args, train_config):
     sizes = [image_size(path) for path in args.exemplars]
     if None in sizes:
         return train_config, None
-    side = min(min(size) for size in sizes)
+    (width, height), smallest = min(zip(sizes, args.exemplars), key=lambda pair: min(pair[0]))
+    side = min(width, height)
     stride = TileConfig().stride
     fitted = side // stride * stride
-    if side >= train_config.crop or fitted < SMALLEST_FITTED_CROP:
+    if side >= train_config.crop:
         return train_config, None
+    if fitted < SMALLEST_FITTED_CROP:
+        raise TexganError(f"exemplar {smallest} is {width}×{height} px: TexGAN needs a larger image, "
+                          f"at least {SMALLEST_FITTED_CROP} px wide and high")
     note = (f"the exemplar is {side} px across: training on {fitted}-px crops "
             f"(the recipe's {train_config.crop} needs a larger image)")
     return replace(train_config, crop=fitted), note
@@ -348,9 +352,10 @@ COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "eva
             "models": cmd_models, "serve": cmd_serve}
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):
     """SIGTERM, raised where the process is, so unfinished files are removed on the way out
-    (training has its own handler, which saves a checkpoint instead)."""
+    (training has its own handler, which saves a checkpoint instead). Not an Exception, so
+    that no handler meant for errors swallows it (the worker's per-request one did)."""
 
 
 def _on_sigterm(signum, frame):

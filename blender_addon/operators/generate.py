@@ -10,7 +10,10 @@ class TEXGAN_OT_generate(bpy.types.Operator):
     """Generate a seamless texture and put it into the active object's material"""
     bl_idname = "texgan.generate"
     bl_label = "Generate"
-    bl_options = {'REGISTER', 'UNDO'}
+    # No 'UNDO': with it Blender offers "Adjust Last Operation", whose every change re-runs
+    # execute() and waits for a whole generation beside the one the button started. The
+    # panel's generation pushes its own undo step when its images exist (ticker.py).
+    bl_options = {'REGISTER'}
 
     model: StringProperty(name="Model", description="Model name or .texgan path "
                           "(empty: the one picked in the TexGAN panel)")

@@ -65,11 +65,6 @@ def test_count_three_gives_three_different_images_all_kept(addon, tiny_model):
     assert shown.name.endswith("_s22")        # the last seed is the one connected
 
 
-def test_generate_is_registered_for_undo(addon):
-    # bpy-module mode keeps no undo stack, so this checks what makes Blender record a step.
-    assert {'REGISTER', 'UNDO'} <= bpy.types.TEXGAN_OT_generate.bl_options
-
-
 def test_corrupt_model_gives_a_clear_error_quickly(addon, tiny_model, tmp_path):
     broken = tmp_path / "broken.texgan"
     broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all" + bytes(64))

@@ -183,6 +183,25 @@ def test_remove_unused_drops_only_generated_images_nothing_shows(addon, tiny_mod
     assert "artists_own" in bpy.data.images
 
 
+def test_remove_unused_keeps_the_latest_variations_and_what_the_artist_renamed_copied_or_painted(
+        addon, tiny_model):
+    bpy.ops.mesh.primitive_cube_add()
+    assert bpy.ops.texgan.generate(model="tiny", width=64, height=64, seed=80, count=4) == {'FINISHED'}
+    variations = [f"tiny_64x64_s{seed}" for seed in (80, 81, 82)]     # 83 is connected
+    assert not addon.cleanup.unused_images(bpy.data.images)       # just asked for, not yet seen
+    assert not bpy.ops.texgan.remove_unused.poll()
+
+    bpy.data.images[variations[0]].name = "chosen_one"            # the artist's now
+    copy = bpy.data.images[variations[1]].copy()
+    copy.use_fake_user = True
+    bpy.data.images[variations[2]].pixels[0] = 0.5                # painted on, not saved
+    assert bpy.ops.texgan.generate(model="tiny", width=64, height=64, seed=90) == {'FINISHED'}
+    doomed = {im.name for im in addon.cleanup.unused_images(bpy.data.images)}
+    assert doomed == {variations[1], "tiny_64x64_s83"}            # the plain older ones only
+    assert bpy.ops.texgan.remove_unused() == {'FINISHED'}
+    assert {"chosen_one", copy.name, variations[2], "tiny_64x64_s90"} <= set(bpy.data.images.keys())
+
+
 def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_path):
     """A 64-px game texture trains on 64-px crops (the recipe's 96 would not fit): the
     note that the command line prints reaches the Train panel, in the panel's words."""
@@ -197,3 +216,7 @@ def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_p
     layout = RecordingLayout()
     addon.panels.draw_train(layout, bpy.context)
     assert ("label", job.note) in layout.calls
+    note = job.note
+    job.resume(steps=2)                          # still on 64-px crops: still said
+    assert job.wait(timeout=180) == jobs.DONE, job.message
+    assert job.note == note

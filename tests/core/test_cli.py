@@ -167,7 +167,7 @@ BAD = {
 # what the one line must speak of, so that a test passes for the right reason
 EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read image",
             "exemplar smaller than crop": "smaller than", "unknown device": "unknown device",
-            "exemplar too small to fit": "8×8 px, smaller than",
+            "exemplar too small to fit": "8×8 px: TexGAN needs a larger image, at least 32 px",
             "missing model": "not found", "unknown model name": "no model named",
             "corrupt model": "not a TexGAN model", "corrupt model info": "not a TexGAN model",
             "zero size": "positive", "negative size": "", "absurd size": "too large",

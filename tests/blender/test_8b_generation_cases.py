@@ -1,0 +1,175 @@
+"""A generation meets the rest of Blender: odd targets, a failure while making the image,
+Cancel between variations, another file opened, the add-on disabled, the worker stopped."""
+
+import os
+import signal
+import time
+
+import pytest
+import bpy
+
+from blender_helpers import RecordingLayout
+
+W, H = 128, 64
+
+
+def _cube():
+    bpy.ops.mesh.primitive_cube_add()
+    return bpy.context.active_object
+
+
+def _until_over(addon, job, timeout=180):
+    """Blender's timer, by hand, until the job is over."""
+    deadline = time.monotonic() + timeout
+    while job.running():
+        assert time.monotonic() < deadline, f"the generation never ended ({job.progress:.0%})"
+        addon.ticker.tick()
+        time.sleep(0.02)
+    addon.ticker.tick()
+
+
+def _start(addon, obj, width, height, seed=0, count=1, client=None):
+    job = addon.generation.GenerationJob(client or addon.state.worker(), obj, "tiny", width, height,
+                                         seed=seed, count=count)
+    job.start()
+    addon.state.generation = job
+    return job
+
+
+def _under_way(job, timeout=120):
+    deadline = time.monotonic() + timeout
+    while job.progress == 0 and job.running() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert job.running() and job.progress > 0
+
+
+def test_a_grease_pencil_object_is_refused_before_generating(addon, tiny_model):
+    """Its materials are strokes and fills with no node tree: the job used to raise in the
+    timer and stay RUNNING, blocking Generate until Blender restarted."""
+    bpy.ops.object.grease_pencil_add(type='STROKE')
+    pencil = bpy.context.active_object
+    images = len(bpy.data.images)
+    try:
+        with pytest.raises(RuntimeError, match="Grease Pencil"):
+            bpy.ops.texgan.generate(model="tiny", width=W, height=H)
+    finally:
+        bpy.data.objects.remove(pencil)
+    assert len(bpy.data.images) == images
+
+
+def test_a_linked_material_is_refused_not_silently_left_unchanged(addon, tiny_model, tmp_path):
+    material = bpy.data.materials.new("LibMat")
+    library_file = tmp_path / "lib.blend"
+    bpy.data.libraries.write(str(library_file), {material})
+    bpy.data.materials.remove(material)
+    with bpy.data.libraries.load(str(library_file), link=True) as (_, linked):
+        linked.materials = ["LibMat"]
+    material = linked.materials[0]
+    obj = _cube()
+    obj.data.materials.append(material)
+    images = len(bpy.data.images)
+    try:
+        with pytest.raises(RuntimeError, match="linked from another file"):
+            bpy.ops.texgan.generate(model="tiny", width=W, height=H)
+        assert len(bpy.data.images) == images
+    finally:
+        bpy.data.objects.remove(obj)
+        bpy.data.libraries.remove(material.library)
+
+
+def test_a_failure_while_making_the_image_ends_the_job_and_generate_works_again(
+        addon, tiny_model, monkeypatch):
+    def out_of_memory(name, rgb):
+        raise MemoryError
+    obj = _cube()
+    with monkeypatch.context() as patch:
+        patch.setattr(addon.pixels, "new_image", out_of_memory)
+        job = _start(addon, obj, W, H, seed=3)
+        _until_over(addon, job)
+    assert job.state == addon.generation.FAILED and "out of memory" in job.message
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert ("label", job.message) in layout.calls                    # said, not stuck at 100 %
+    assert not any(c[0] == "progress" for c in layout.calls)
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=4) == {'FINISHED'}
+
+
+def test_cancel_while_an_image_is_read_back_makes_no_more(addon, tiny_model):
+    """count 3, Cancel arriving just after the first image's pixels came back (reading an
+    8192² result takes seconds): no worker is started again for the other two."""
+    class CancelledOnReadBack:
+        def __init__(self, client):
+            self.client, self.job, self.calls = client, None, 0
+
+        def generate(self, *args, **kwargs):
+            self.calls += 1
+            rgb = self.client.generate(*args, **kwargs)
+            self.job.cancel()
+            return rgb
+
+        def abort(self):
+            self.client.abort()
+
+    client = CancelledOnReadBack(addon.state.worker())
+    job = client.job = _start(addon, _cube(), W, H, seed=30, count=3, client=client)
+    _until_over(addon, job)
+    assert job.state == addon.generation.CANCELLED
+    assert client.calls == 1 and [im.name for im in job.result.images] == ["tiny_128x64_s30"]
+    assert job.message.startswith("cancelled; 1 of 3 made")
+
+
+def test_opening_another_file_ends_the_generation_and_brings_none_of_its_images(
+        addon, tiny_model, tmp_path):
+    job = _start(addon, _cube(), 4096, 4096, seed=50)
+    _under_way(job)
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert not job.running() and "another file was opened" in job.message
+    _until_over(addon, job)
+    time.sleep(0.5)
+    addon.ticker.tick()
+    assert not [im for im in bpy.data.images if im.name.startswith("tiny_4096x4096")]
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=51) == {'FINISHED'}
+
+
+def test_disabling_the_addon_ends_a_running_generation(addon, tiny_model):
+    """What unregister does (state.shutdown): the timer is gone afterwards, so the job must
+    end there, or the panel stays at "Generating…" once the add-on is enabled again."""
+    job = _start(addon, _cube(), 4096, 4096, seed=60)
+    _under_way(job)
+    pid = addon.state.worker_pid()
+    addon.state.shutdown()
+    assert not job.running() and job.message == "cancelled: TexGAN was disabled"
+    layout = RecordingLayout()
+    addon.panels.draw_generate(layout, bpy.context)
+    assert not any(c[0] == "progress" for c in layout.calls)
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=61) == {'FINISHED'}
+    assert addon.state.worker_pid() not in (None, pid)
+
+
+def test_a_worker_stopped_from_outside_says_so_and_the_next_generate_works(addon, tiny_model):
+    """SIGTERM used to be caught by the worker's per-request handler: it lived on and the
+    panel read "internal error: _Terminated"."""
+    job = _start(addon, _cube(), 4096, 4096, seed=70)
+    _under_way(job)
+    pid = addon.state.worker_pid()
+    os.kill(pid, signal.SIGTERM)
+    _until_over(addon, job, timeout=60)
+    assert job.state == addon.generation.FAILED
+    assert "stopped from outside (SIGTERM)" in job.message and "_Terminated" not in job.message
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=71) == {'FINISHED'}
+    assert addon.state.worker_pid() != pid
+
+
+def test_a_crash_is_called_a_crash_not_memory(addon):
+    words = addon.subprocess_env.exit_text
+    assert words(-signal.SIGSEGV) == "crashed (SIGSEGV)"
+    assert "out of memory" in words(-signal.SIGKILL)
+    assert words(128 + signal.SIGTERM) == words(-signal.SIGTERM) == "was stopped from outside (SIGTERM)"
+    assert words(1) == "ended with exit status 1"
+
+
+def test_the_generate_button_offers_no_redo_panel(addon):
+    """'Adjust Last Operation' re-runs execute() for every change: a whole generation, waited
+    for, beside the one the button started. The panel's generation pushes its own undo step."""
+    assert 'UNDO' not in bpy.types.TEXGAN_OT_generate.bl_options
+    assert 'REGISTER' in bpy.types.TEXGAN_OT_generate.bl_options
