@@ -100,6 +100,7 @@ class GenerationJob:
         if self.running():
             self.cancel()
             self.state, self.message = CANCELLED, f"cancelled: {why}"
+            self.result.images = []     # in a file being closed: nothing to announce or undo
 
     def poll(self) -> None:
         """On Blender's main thread: images for what is made; the material at the end.
@@ -111,7 +112,8 @@ class GenerationJob:
             self.cancel()
             self.state, self.error = FAILED, e
             what = "out of memory" if isinstance(e, MemoryError) else first_line(e)
-            self.message = f"could not finish the generation ({len(self.result.images)} of {self.count} images made): {what}"
+            made = len(self.result.images)
+            self.message = f"could not finish the generation ({made} of {self.count} made): {what}"
 
     def _take_made(self) -> None:
         while self.running():
