@@ -134,7 +134,7 @@ def _train_config(args):
             changes[field] = value
     if args.resume and args.steps is None:
         changes["steps"] = None
-    if args.r1 is not None and args.r1 < 0:
+    if args.r1 is not None and not 0 <= args.r1 < float("inf"):    # NaN too
         raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
     if args.lr_floor is not None and not 0 < args.lr_floor <= 1:
         raise TexganError(f"--lr-floor must be above 0 and at most 1, not {args.lr_floor}")
@@ -188,19 +188,29 @@ def _model_overrides(args):
     return overrides
 
 
-def _check_train_outputs(out, resume):
+def _check_train_outputs(out, resume, exemplars, stop_file):
     """Every file a training writes, checked before it starts; and a checkpoint is work, so a
-    new training does not replace one unless asked to continue it."""
+    new training does not replace one unless asked to continue it. Nor does it write over
+    an exemplar, or delete a file that sits where its stop file would appear."""
     from .atomic import check_writable
     from .train import samples_dir, state_path
 
-    state = state_path(out)
+    state, samples = state_path(out), samples_dir(out)
     if state.is_file() and not resume:
         raise TexganError(f"{state} holds a training that can be continued: add --resume, "
                           f"or delete it (or choose another --out) to start anew")
+    inputs = {Path(e).resolve() for e in exemplars}
+    for written in (Path(out), state):
+        if written.resolve() in inputs:
+            raise TexganError(f"--out would write over the exemplar {written}: choose another name")
+    if any(samples.resolve() in p.parents for p in inputs):
+        raise TexganError(f"the exemplars must not be in {samples}: training writes its samples there")
+    if stop_file and os.path.lexists(stop_file):
+        raise TexganError(f"--stop-file {stop_file} already exists: a training would stop at once "
+                          f"and delete it; remove it or choose another path")
     check_writable(out)
     check_writable(state)
-    check_writable(samples_dir(out), folder=True)
+    check_writable(samples, folder=True)
 
 
 def cmd_train(args):
@@ -217,7 +227,7 @@ def cmd_train(args):
             torch.set_num_threads(args.threads)
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
-        _check_train_outputs(args.out, args.resume)
+        _check_train_outputs(args.out, args.resume, args.exemplars, args.stop_file)
         train_config, note = _fit_crop(args, _train_config(args))
         if note:
             print(f"texgan: note: {note}", file=sys.stderr)
@@ -287,11 +297,12 @@ def cmd_info(args):
     if args.json:
         print(json.dumps({"path": str(path), **info}, indent=2))
         return 0
-    training = info.get("training", {})
+    training = info.get("training") if isinstance(info.get("training"), dict) else {}
     print(f"model     {path}")
     print(f"arch      {info.get('arch')}  (stride {info.get('stride')} px, {info.get('channels')} channels)")
     print(f"textures  {', '.join(info.get('textures', []))}")
-    precision = training.get("recipe", {}).get("precision")
+    recipe = training.get("recipe") if isinstance(training.get("recipe"), dict) else {}
+    precision = recipe.get("precision")
     precision = f" ({precision})" if precision else ""
     print(f"trained   {training.get('steps')} steps in {training.get('seconds')} s on {training.get('device')}"
           f"{precision}, {training.get('date')}")
@@ -377,6 +388,11 @@ def main(argv=None) -> int:
     except _Terminated:
         _say("terminated (SIGTERM); unfinished files removed")
         return 128 + signal.SIGTERM
+    except BrokenPipeError:         # `texgan info M | head`: the reader took what it wanted
+        from .progress import to_devnull
+
+        to_devnull(sys.stdout)
+        return 128 + 13             # as if ended by SIGPIPE, the shell's convention
     except Exception as e:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("TEXGAN_DEBUG"):
             raise

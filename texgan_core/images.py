@@ -30,6 +30,8 @@ def load_image(path) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as im:
+                if im.width * im.height > Image.MAX_IMAGE_PIXELS:   # Pillow itself refuses at 2×
+                    raise Image.DecompressionBombError(f"{im.width}×{im.height}")
                 im.load()
                 array = _to_float(im)
     except PermissionError:

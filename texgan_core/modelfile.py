@@ -57,11 +57,18 @@ def load_generator(path):
     info, entries = read_container(path)
     try:
         config = model_config_from_dict(info["config"])
-        generator = build_generator(config)   # absurd sizes fail here, before any weights load
+        if config.channels not in (1, 3, 4):
+            raise ValueError(f"{config.channels} colour channels")
+        with torch.device("meta"):    # shapes only: a config asking for gigabytes costs nothing
+            expected = {k: tuple(v.shape) for k, v in build_generator(config).state_dict().items()}
     except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
         raise TexganError(f"model file {path} has an unusable config ({first_line(e)})") from None
-    tensors = unpack_tensors(entries, path)
-    state = {k[2:]: v for k, v in tensors.items() if k.startswith("g.")}
+    stored = {k[2:]: tuple(shape) for k, (_, shape, _) in entries.items() if k.startswith("g.")}
+    names = info.get("textures")
+    if stored != expected or not isinstance(names, list) or len(names) != config.textures:
+        raise TexganError(f"model file {path} does not match its own config (damaged?)")
+    generator = build_generator(config)
+    state = {k[2:]: v for k, v in unpack_tensors(entries, path).items() if k.startswith("g.")}
     try:
         generator.load_state_dict(state)
     except RuntimeError:

@@ -1,6 +1,7 @@
 """Progress for people (a bar with ETA on stderr) and for programs (JSON lines on stdout)."""
 
 import json
+import os
 import sys
 import time
 
@@ -20,6 +21,29 @@ def end_bar_line():
             pass
 
 
+def _send(stream, text) -> bool:
+    """Write and flush; False once the reader is gone (a closed pipe, a closed terminal).
+    The dead stream is then pointed at the null device, so that nothing fails on it again,
+    not even Python's last flush at exit."""
+    try:
+        stream.write(text)
+        stream.flush()
+        return True
+    except (OSError, ValueError):
+        to_devnull(stream)
+        return False
+
+
+def to_devnull(stream) -> None:
+    """Point a stream whose reader is gone at the null device (if it has a file descriptor)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _clock(seconds) -> str:
     seconds = int(max(0, seconds))
     h, rem = divmod(seconds, 3600)
@@ -34,6 +58,7 @@ class BarProgress:
         self.stream = stream or sys.stderr
         self.width = width
         self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self.lost = False                 # the terminal went away: a training then stops
         self._last_line = 0.0
 
     def start(self, step, total):
@@ -66,8 +91,8 @@ class BarProgress:
 
     def _write(self, text):
         global _open_line
-        self.stream.write(text)
-        self.stream.flush()
+        if not _send(self.stream, text):
+            self.lost = True
         if self.tty:
             _open_line = None if text.endswith("\n") else self.stream
 
@@ -77,6 +102,7 @@ class JsonProgress:
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
+        self.lost = False                 # the reader (the Blender panel) went away
 
     def start(self, step, total):
         self.event("start", step=step, total=total)
@@ -86,8 +112,8 @@ class JsonProgress:
                    steps_per_s=round(steps_per_s, 4), eta_s=round(eta_s, 1), sample=sample)
 
     def event(self, kind, **fields):
-        self.stream.write(json.dumps({"event": kind, **fields}) + "\n")
-        self.stream.flush()
+        if not _send(self.stream, json.dumps({"event": kind, **fields}) + "\n"):
+            self.lost = True
 
 
 def with_bar(bands, height, label, stream=None, width=28, after_s=1.0):

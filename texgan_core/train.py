@@ -9,6 +9,7 @@ checkpoint between steps, so a checkpoint is never cut in half by our own stop.
 import contextlib
 import copy
 import datetime
+import os
 import signal
 import threading
 import time
@@ -59,6 +60,20 @@ def load_exemplars(paths, crop):
             im = np.concatenate([im, np.ones_like(im[..., :1])], -1)
         promoted.append(torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1) * 2 - 1)
     return promoted, channels
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove a stop file (or a folder made in its place); one that cannot be removed has
+    still been answered, and must not cost the checkpoint."""
+    try:
+        path.unlink()
+    except IsADirectoryError:
+        try:
+            path.rmdir()
+        except OSError:
+            pass
+    except OSError:
+        pass
 
 
 class Trainer:
@@ -264,7 +279,9 @@ class Trainer:
         """Train to `steps`; returns "done" or "stopped" (a checkpoint is written either way)."""
         total = self.tc.steps
         in_main_thread = threading.current_thread() is threading.main_thread()
-        signals = (signal.SIGINT, signal.SIGTERM) if in_main_thread else ()
+        # SIGHUP: the terminal closed. Each of them stops with a checkpoint.
+        stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        signals = stops if in_main_thread else ()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in signals}
         try:
             self._report("start", step=self.step, total=total)
@@ -300,9 +317,11 @@ class Trainer:
         self.stop_reason = signum
 
     def _should_stop(self):
-        if self.stop_reason is None and self.stop_file is not None and self.stop_file.exists():
+        if self.stop_reason is None and getattr(self.progress, "lost", False):
+            self.stop_reason = "progress reader gone"     # e.g. Blender quit: stop, keep the work
+        if self.stop_reason is None and self.stop_file is not None and os.path.lexists(self.stop_file):
             self.stop_reason = "stop-file"
-            self.stop_file.unlink(missing_ok=True)   # answered: a leftover would stop the next run
+            _remove_quietly(self.stop_file)   # answered: a leftover would stop the next run
         return self.stop_reason is not None
 
     def _report(self, kind, **fields):
@@ -350,6 +369,11 @@ class Trainer:
                 index, _, field = key.partition(".")
                 state.setdefault(int(index), {})[field] = value
             opt.load_state_dict({"state": state, "param_groups": meta[name + "_groups"]})
+            for group in opt.param_groups:   # Adam would fail at the first step, not here
+                for param in group["params"]:
+                    moments = opt.state.get(param)
+                    if moments and any(moments[k].shape != param.shape for k in ("exp_avg", "exp_avg_sq")):
+                        raise ValueError("optimiser state does not fit the networks")
         torch.set_rng_state(parts["rng"]["torch"])
         self.rng.set_state(parts["rng"]["data"])
         self.step, self.seconds = int(meta["step"]), float(meta["seconds"])

@@ -117,8 +117,16 @@ def small(tmp_path_factory):
     (folder / "truncated.texgan").write_bytes(bundled[:len(bundled) // 2])
     for name in ("damaged", "kept"):        # a model file where a training state should be
         (folder / f"{name}.texgan.state").write_bytes(bundled)
-    from texgan_core.fileformat import write_container
+    from texgan_core.fileformat import read_container, write_container
     write_container(folder / "only.texgan.state", {}, {"step": 3})
+    info, entries = read_container(ROOT / "texgan_core" / "models" / "bricks.texgan")
+    for name, changes in {"five_channels": {"config": {**info["config"], "channels": 5}},
+                          "extra_names": {"textures": info["textures"] + ["ghost"]},
+                          "odd_recipe": {"training": {**info["training"], "recipe": "fast"}}}.items():
+        write_container(folder / f"{name}.texgan", entries, {**info, **changes})
+    (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
+    os.makedirs(folder / "run_samples")
+    save_rgb(folder / "run_samples" / "photo.png", make_texture(40))
     return folder
 
 
@@ -158,6 +166,15 @@ BAD = {
     "exemplar too small to evaluate": ["eval", "bricks", "{d}/tiny8.png", "--size", "64"],
     "folder as exemplar": ["train", "{d}/afolder.png", "--out", "{d}/m.texgan", "--crop", "32"],
     "garbage checkpoint": ["train", "{d}/small.png", "--out", "{d}/junk.texgan", "--crop", "32", "--resume"],
+    "model output over the exemplar": ["train", "{d}/photo.texgan", "--out", "{d}/photo.texgan", "--crop", "32"],
+    "exemplar where samples go": ["train", "{d}/run_samples/photo.png", "--out", "{d}/run.texgan", "--crop", "32"],
+    "stop file in the way": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
+                             "--stop-file", "{d}/text.png"],
+    "model with five channels": ["generate", "{d}/five_channels.texgan", "--size", "64x64", "--out", "{d}/o.png"],
+    "model naming more textures than it has": ["generate", "{d}/extra_names.texgan", "--size", "64x64",
+                                               "--out", "{d}/o.png"],
+    "texture given as a superscript": ["generate", "bricks", "--size", "64x64", "--texture", "²", "--out", "{d}/o.png"],
+    "R1 weight not a number": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--r1", "nan"],
     "JPEG output name": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.jpg"],
     "zero learning-rate floor": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                  "--lr-floor", "0"],
@@ -180,7 +197,12 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "seed out of range": "seed must be between", "truncated model info": "truncated",
             "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate",
             "folder as exemplar": "is a folder, not an image", "garbage checkpoint": "not a TexGAN training state",
-            "JPEG output name": "writes PNG", "zero learning-rate floor": "--lr-floor"}
+            "JPEG output name": "writes PNG", "zero learning-rate floor": "--lr-floor",
+            "model output over the exemplar": "--out would write over the exemplar",
+            "exemplar where samples go": "training writes its samples there",
+            "stop file in the way": "already exists", "model with five channels": "unusable config",
+            "model naming more textures than it has": "does not match its own config",
+            "texture given as a superscript": "no texture '²'", "R1 weight not a number": "--r1"}
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -300,3 +322,55 @@ def test_a_terminated_generation_leaves_no_file_and_says_so(tmp_path):
     assert stderr.strip().splitlines()[-1].startswith("texgan: terminated")
     assert "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(monkeypatch):
+    """`texgan info bricks | head -1`: the closed pipe is no error of the user's."""
+    import io
+
+    from texgan_core import cli
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    errors = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", errors)
+    assert cli.main(["info", "bricks"]) == 141
+    assert errors.getvalue() == ""
+
+
+def test_info_reads_a_model_whose_recipe_is_not_what_it_expects(small):
+    r = texgan("info", small / "odd_recipe.texgan")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("model") and "trained" in r.stdout
+
+
+def test_a_model_file_asking_for_a_huge_network_is_refused_without_building_it(tmp_path):
+    """A 1-KB header with 25,000 textures of 25,000 dimensions: refused from the shapes alone
+    (it took 2.7 GB and 7 s before saying so)."""
+    from texgan_core.fileformat import read_container, write_container
+
+    info, entries = read_container(ROOT / "texgan_core" / "models" / "bricks.texgan")
+    config = {**info["config"], "textures": 25000, "texture_dim": 25000}
+    write_container(tmp_path / "huge.texgan", entries, {**info, "config": config})
+    probe = ("import resource, sys, texgan_core\n"
+             "try:\n    texgan_core.load_model(sys.argv[1], device='cpu')\n"
+             "except Exception as e:\n    print(e)\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "huge.texgan")], capture_output=True,
+                       text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    message, peak_mib = r.stdout.strip().splitlines()
+    assert "does not match its own config" in message
+    assert int(peak_mib) < 1024, f"peak {peak_mib} MiB"
+
+
+def test_an_exemplar_over_the_pixel_limit_is_refused_before_decoding(tmp_path):
+    """16400² grey: over TexGAN's 16384² but under Pillow's own refusal at twice that."""
+    from texgan_core.png import write_bands
+
+    side = 16400
+    write_bands(tmp_path / "huge.png", side, side, 1, (np.zeros((400, side, 1), np.float32) for _ in range(41)))
+    r = texgan("train", tmp_path / "huge.png", "--out", tmp_path / "m.texgan")
+    assert r.returncode == 2 and "too large" in r.stderr, r.stderr

@@ -169,9 +169,9 @@ def test_non_images_and_missing_files_are_refused(tmp_path):
         load_image(tmp_path / "nothing.png")
 
 
-def test_a_large_image_reads_without_pillows_multi_line_warning(tmp_path, monkeypatch):
-    """Pillow warns on stderr about images past half its bomb limit; the CLI's stderr must stay
-    one line, so the loader keeps the warning to itself (its own limit still applies)."""
+def test_an_image_past_the_pixel_limit_is_refused_in_one_line_without_pillows_warning(tmp_path, monkeypatch):
+    """Pillow only warns (on stderr, several lines) between its limit and twice it, and reads
+    the image: TexGAN refuses from the limit on, before decoding, in one line."""
     import warnings
 
     from PIL import Image
@@ -183,7 +183,8 @@ def test_a_large_image_reads_without_pillows_multi_line_warning(tmp_path, monkey
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)     # 1,600 pixels: past the limit, not twice it
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert load_image(path).shape == (40, 40, 3)
+        with pytest.raises(TexganError, match="too large"):
+            load_image(path)
     assert not caught
 
 

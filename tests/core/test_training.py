@@ -100,12 +100,8 @@ def test_stop_file_stops_cleanly_with_a_checkpoint(exemplar, tmp_path):
 
 
 def test_resume_without_steps_keeps_the_original_target(exemplar, tmp_path):
-    out, stop = tmp_path / "r.texgan", tmp_path / "stop"
-    stop.touch()  # stopped before its first step: a checkpoint at step 0
-    proc = _cli("train", exemplar, "--out", out, "--steps", 3, "--crop", 64, "--batch", 2,
-                "--progress", "json", "--stop-file", stop)
-    lines, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0 and json.loads(lines.splitlines()[-1])["step"] == 0, err
+    out = tmp_path / "r.texgan"
+    _trainer(exemplar, out, 3).save()  # stopped before its first step: a checkpoint at step 0
     proc = _cli("train", exemplar, "--out", out, "--resume", "--progress", "json")
     lines, err = proc.communicate(timeout=300)
     events = [json.loads(line) for line in lines.splitlines()]
@@ -262,3 +258,49 @@ def test_precision_is_checked_and_native_bfloat16_is_read_from_the_cpu(monkeypat
     monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True})
     assert native_bf16(cpu)
     assert not native_bf16(torch.device("mps"))
+
+
+def _stopped_with_a_checkpoint(out, proc, expected_returncode):
+    rest, err = proc.communicate(timeout=120)
+    assert proc.returncode == expected_returncode, err
+    assert "Traceback" not in err and "Broken pipe" not in err, err
+    steps = texgan_core.load_model(out, device="cpu").info["training"]["steps"]
+    assert steps >= 1 and state_path(out).is_file()
+    return steps
+
+
+@pytest.mark.parametrize("how", ["SIGHUP", "stop file made a folder", "progress reader gone"])
+def test_every_way_a_training_is_stopped_keeps_its_checkpoint(exemplar, tmp_path, how):
+    """A closed terminal (SIGHUP), a stop file that cannot be deleted, a reader that went
+    away (Blender quit while the panel read the progress): each used to end the run with
+    nothing saved since the last checkpoint; here the run never reaches one of its own."""
+    out, stop = tmp_path / "m.texgan", tmp_path / "STOP"
+    proc = _cli("train", exemplar, "--out", out, "--steps", 100000, "--crop", 64, "--batch", 2,
+                "--progress", "json", "--checkpoint-every", 100000, "--sample-every", 100000,
+                "--stop-file", stop)
+    _events_until(proc, "progress")
+    if how == "SIGHUP":
+        proc.send_signal(signal.SIGHUP)
+        _stopped_with_a_checkpoint(out, proc, 128 + signal.SIGHUP)
+    elif how == "stop file made a folder":
+        stop.mkdir()
+        _stopped_with_a_checkpoint(out, proc, 0)
+    else:
+        proc.stdout.close()
+        proc.stdout = None
+        _stopped_with_a_checkpoint(out, proc, 0)
+
+
+def test_a_checkpoint_whose_optimiser_state_does_not_fit_is_refused_on_resume(exemplar, tmp_path):
+    from texgan_core.errors import TexganError
+    from texgan_core.fileformat import read_container, write_container
+
+    out = tmp_path / "o.texgan"
+    trainer = _trainer(exemplar, out, 2)
+    trainer.run()
+    meta, entries = read_container(state_path(out))
+    renamed = {name.replace("0.exp_avg_sq", "0.exp_avg_sqr"): entry for name, entry in entries.items()}
+    assert renamed.keys() != entries.keys()
+    write_container(state_path(out), renamed, meta)
+    with pytest.raises(TexganError, match="cannot resume"):
+        _trainer(exemplar, out, 4, resume=True)
