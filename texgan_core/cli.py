@@ -56,7 +56,7 @@ def build_parser():
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")
-    t.add_argument("--seed", type=parse_seed, default=0)
+    t.add_argument("--seed", type=parse_seed, default=None, help="default 0")
     t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
     t.add_argument("--batch", type=int, default=None)
     t.add_argument("--augment", action="store_true",
@@ -125,7 +125,7 @@ def _train_config(args):
     steps is None: the training continues to the target it began with."""
     from .config import TrainConfig
 
-    changes = {"seed": args.seed}
+    changes = {} if args.seed is None else {"seed": args.seed}
     for field in ("steps", "crop", "batch", "checkpoint_every", "sample_every"):
         value = getattr(args, field)
         if value is not None and value <= 0:
@@ -145,6 +145,19 @@ def _train_config(args):
 
 
 SMALLEST_FITTED_CROP = 32   # below this an exemplar is refused rather than fitted
+# What --resume takes from the checkpoint instead of the command line (the recipe, so that
+# a resumed run is the run it continues); --steps, --checkpoint-every and --sample-every apply.
+RECIPE_OPTIONS = ("seed", "crop", "batch", "lr_floor", "loss", "r1", "diffaug", "precision", "periodic",
+                  "level_noise", "d_scales", "d_fine")
+
+
+def _ignored_on_resume(args):
+    """A note naming the recipe options a --resume was given and does not use, or None."""
+    given = [f"--{name.replace('_', '-')}" for name in RECIPE_OPTIONS if getattr(args, name) is not None]
+    given += ["--augment"] if args.augment else []
+    if not args.resume or not given:
+        return None
+    return f"--resume continues the checkpoint's recipe: {', '.join(given)} ignored"
 
 
 def _fit_crop(args, train_config):
@@ -233,6 +246,9 @@ def cmd_train(args):
             print(f"texgan: note: {note}", file=sys.stderr)
             if args.progress == "json":             # the Blender panel shows it
                 reporter.event("note", message=note)
+        ignored = _ignored_on_resume(args)
+        if ignored:     # for a person: programs (the panel) resume with the same options
+            print(f"texgan: note: {ignored}", file=sys.stderr)
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))

@@ -304,3 +304,20 @@ def test_a_checkpoint_whose_optimiser_state_does_not_fit_is_refused_on_resume(ex
     write_container(state_path(out), renamed, meta)
     with pytest.raises(TexganError, match="cannot resume"):
         _trainer(exemplar, out, 4, resume=True)
+
+
+def test_resume_says_which_recipe_options_it_ignores_and_applies_how_often_to_checkpoint(exemplar, tmp_path):
+    """The recipe is the checkpoint's, so that a resumed run is the run it continues; options
+    that would change it are named, not dropped in silence. How often checkpoints and
+    samples are written is not the recipe: it applies."""
+    out = tmp_path / "r.texgan"
+    _trainer(exemplar, out, 2).save()
+    proc = _cli("train", exemplar, "--out", out, "--resume", "--steps", 4, "--batch", 4, "--seed", 9,
+                "--checkpoint-every", 1, "--progress", "json")
+    lines, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "--resume continues the checkpoint's recipe: --seed, --batch ignored" in err
+    events = [json.loads(line) for line in lines.splitlines()]
+    assert [e["step"] for e in events if e["event"] == "checkpoint"] == [1, 2, 3]
+    recipe = texgan_core.load_model(out, device="cpu").info["training"]["recipe"]
+    assert (recipe["batch"], recipe["seed"], recipe["checkpoint_every"]) == (2, 3, 1)
