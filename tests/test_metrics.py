@@ -290,7 +290,10 @@ def test_two_sample_accuracy_separates_only_different_textures():
 def test_evaluate_a_tiling_baseline_and_a_noise_generator():
     photo = smooth_texture(256, 18)
     ex, held = photo[:128, :128], photo[128:, 128:]
-    tiled = evaluate(tiling_generator(ex), ex, seeds=(0, 1), size=128)
+    seen = []
+    tiled = evaluate(tiling_generator(ex), ex, seeds=(0, 1), size=128, on_progress=lambda *a: seen.append(a))
+    assert [done for done, _ in seen] == [0.25, 0.5, 0.75, 1.0]     # `texgan eval`'s bar
+    assert seen[-1][1] == "scored 2 of 2"
     assert tiled["copying"] == 1.0
     assert tiled["per_seed"]["copying"] == [1.0, 1.0]
     assert tiled["diversity"] > 0  # shifted copies differ pixel by pixel

@@ -329,6 +329,7 @@ def cmd_eval(args):
     from . import load_model
     from .evaluate import evaluate, format_table
     from .images import load_image
+    from .progress import StageBar
 
     model = load_model(args.model, device=args.device)
     model.check_size(args.size, args.size)
@@ -347,10 +348,14 @@ def cmd_eval(args):
     exemplar = as_model_channels(load_image(args.exemplar))
     held = as_model_channels(load_image(args.held)) if args.held else None
     generate = lambda w, h, seed: model.generate(w, h, seed=seed)[..., :3]  # noqa: E731
+    bar = StageBar("eval")
     try:
-        result = evaluate(generate, exemplar, held, seeds=tuple(range(args.seeds)), size=args.size)
+        result = evaluate(generate, exemplar, held, seeds=tuple(range(args.seeds)), size=args.size,
+                          on_progress=bar)
     except ValueError as e:  # an image or --size too small for a metric's patches
         raise TexganError(f"cannot evaluate: {e}") from None
+    finally:
+        bar.finish()
     if args.json:
         finite = {k: None if isinstance(v, float) and v != v else v for k, v in result.items()}
         print(json.dumps(finite, indent=2))  # NaN (diversity of one seed) is no JSON

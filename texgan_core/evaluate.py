@@ -25,17 +25,24 @@ GenerateFn = Callable[[int, int, int], np.ndarray]  # (width, height, seed) -> H
 
 
 def evaluate(generate_fn: GenerateFn, exemplar, held=None, seeds=(0, 1, 2), size: int = 512, seed: int = 0,
-             judge_steps: int = 300) -> dict:
+             judge_steps: int = 300, on_progress=None) -> dict:
     """Generate size² outputs for each seed and score them; means over seeds, plus 'per_seed'.
 
     Keys: 'swd' (vs the exemplar), 'seam', 'seam_all_edges', 'copying', 'diversity' (NaN
     with one seed), 'diversity_exemplar' (two unrelated crops of the exemplar, for scale),
     'seconds_per_output'; with `held` also 'held_swd' and 'two_sample'. `seed` drives the
     metrics' own randomness. About 20 s per output on two busy CPU cores, most of it the
-    two-sample judge (`judge_steps`).
+    two-sample judge (`judge_steps`). `on_progress(share done, what is next)` after each
+    output made and each output scored.
     """
     ex = as_image(exemplar, "exemplar")
     outputs, seconds = [], []
+    pieces = iter(range(1, 2 * len(seeds) + 1))
+
+    def report(what):
+        if on_progress is not None:
+            on_progress(next(pieces) / (2 * len(seeds)), what)
+
     for s in seeds:
         t0 = time.perf_counter()
         out = as_image(generate_fn(size, size, s), "generate_fn output")
@@ -43,6 +50,7 @@ def evaluate(generate_fn: GenerateFn, exemplar, held=None, seeds=(0, 1, 2), size
         if out.shape[:2] != (size, size):
             raise ValueError(f"generate_fn({size}, {size}, {s}) returned {out.shape[0]}×{out.shape[1]}")
         outputs.append(out)
+        report(f"made seed {s}")
 
     per_seed: dict[str, list[float]] = {"swd": [], "seam": [], "seam_all_edges": [], "copying": []}
     if held is not None:
@@ -56,6 +64,7 @@ def evaluate(generate_fn: GenerateFn, exemplar, held=None, seeds=(0, 1, 2), size
         if held is not None:
             per_seed["held_swd"].append(held_out_swd(out, held, window=min(np.shape(held)[:2]), seed=seed))
             per_seed["two_sample"].append(two_sample_accuracy(held, out, seed=seed, steps=judge_steps))
+        report(f"scored {len(per_seed['swd'])} of {len(outputs)}")
 
     result = {k: float(np.mean(v)) for k, v in per_seed.items()}
     result["diversity"] = diversity(outputs) if len(outputs) > 1 else float("nan")

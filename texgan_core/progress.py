@@ -116,21 +116,42 @@ class JsonProgress:
             self.lost = True
 
 
-def with_bar(bands, height, label, stream=None, width=28, after_s=1.0):
-    """Pass (top, band) pairs through, drawing `label [####----]  45%  ETA 01:10` on stderr
-    once the work has taken `after_s` (a frame made in a moment gets no bar)."""
-    bar = BarProgress(stream, width)
-    start = bar._last_line = time.monotonic()     # off a terminal, the first line after ~10 s
-    drawn = False
+BAR_AFTER_S = 1.0   # work quicker than this gets no bar
+
+
+class StageBar:
+    """`label [####----]  40%  text`, for work that is not a training: called with the share
+    done after each piece, it draws once the work has taken `after_s` (a moment's work gets
+    no bar); `finish()` ends the bar's line."""
+
+    def __init__(self, label, stream=None, width=28, after_s=None):
+        self.bar = BarProgress(stream, width)
+        self.label, self.after_s = label, BAR_AFTER_S if after_s is None else after_s
+        self.start = self.bar._last_line = time.monotonic()  # off a terminal, a line after ~10 s
+        self.drawn = False
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def __call__(self, done, text=""):
+        if self.elapsed() < self.after_s:
+            return
+        self.drawn = True
+        self.bar.draw(done, f"{100 * done:3.0f}%  {text}".rstrip(), f"{self.label} ")
+
+    def finish(self):
+        if self.drawn and self.bar.tty:
+            self.bar._write("\n")
+
+
+def with_bar(bands, height, label, stream=None, width=28, after_s=None):
+    """Pass (top, band) pairs through, drawing `label [####----]  45%  ETA 01:10` on stderr."""
+    bar = StageBar(label, stream, width, after_s)
     for top, band in bands:
         yield top, band
-        now, done = time.monotonic(), (top + len(band)) / height
-        if now - start < after_s:
-            continue
-        drawn = True
-        bar.draw(done, f"{100 * done:3.0f}%  ETA {_clock((now - start) * (1 - done) / done)}", f"{label} ")
-    if drawn and bar.tty:
-        bar._write("\n")
+        done = (top + len(band)) / height
+        bar(done, f"ETA {_clock(bar.elapsed() * (1 - done) / done)}")
+    bar.finish()
 
 
 REPORTERS = {"bar": BarProgress, "json": JsonProgress}

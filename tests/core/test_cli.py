@@ -244,6 +244,27 @@ def test_eval_prints_the_metrics_for_a_model(exemplar, tiny_model, tmp_path):
     assert r.returncode == 0 and "SWD" in r.stdout and "seam" in r.stdout
 
 
+def test_a_long_eval_shows_a_bar(exemplar, tiny_model, tmp_path, monkeypatch):
+    """Scoring takes about 20 s an output, minutes at large sizes: the terminal sees a bar
+    (here drawn from the first piece on), and the table follows on a line of its own."""
+    import io
+
+    from texgan_core import cli, progress
+    from texgan_core.images import load_image, save_png
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    save_png(tmp_path / "ex.png", load_image(exemplar)[:128, :128])
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(progress, "BAR_AFTER_S", 0.0)
+    assert cli.main(["eval", str(tiny_model[0]), str(tmp_path / "ex.png"), "--size", "128", "--seeds", "2"]) == 0
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\reval [") and "50%  made seed 1" in drawn and drawn.endswith("100%  scored 2 of 2\n")
+
+
 def test_a_frame_written_band_by_band_is_the_generated_image_and_its_preview_tiles_it(tmp_path):
     """2112 rows: three bands of at most 1,024 rows, written as they come (the frame is never
     whole in memory); the file equals the image made whole, the preview its 2×2 tiling."""
