@@ -36,11 +36,13 @@ def atomic_file(path):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.filename is None:   # a full disk: say which file
+            e.filename = str(path)
         raise
     _fsync_dir(path.parent)
 
@@ -60,6 +62,7 @@ def check_writable(path, folder: bool = False) -> None:
     blocker = next((p for p in [target, *target.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise TexganError(f"cannot write {path}: {blocker} is a file, not a folder")
+    made = [p for p in [target, *target.parents] if not p.exists()]   # deepest first
     try:
         target.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".texgan-probe.", dir=target)
@@ -67,6 +70,12 @@ def check_writable(path, folder: bool = False) -> None:
         os.unlink(probe)
     except OSError as e:
         raise TexganError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        for folder in made:   # made again when written: a run that fails first leaves none
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -395,3 +395,23 @@ def test_an_exemplar_over_the_pixel_limit_is_refused_before_decoding(tmp_path):
     write_bands(tmp_path / "huge.png", side, side, 1, (np.zeros((400, side, 1), np.float32) for _ in range(41)))
     r = texgan("train", tmp_path / "huge.png", "--out", tmp_path / "m.texgan")
     assert r.returncode == 2 and "too large" in r.stderr, r.stderr
+
+
+def test_a_training_refused_for_bad_input_leaves_no_folders_behind(tmp_path):
+    r = texgan("train", tmp_path / "missing.png", "--out", tmp_path / "new" / "a" / "m.texgan")
+    assert r.returncode == 2 and "not found" in r.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_write_that_fails_says_which_file(tmp_path):
+    """A full disk fails a write() with no file name: the one-line error must name it."""
+    import errno
+
+    from texgan_core.atomic import atomic_file
+
+    with pytest.raises(OSError) as failed:
+        with atomic_file(tmp_path / "big.png") as f:
+            f.write(b"part")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert failed.value.filename == str(tmp_path / "big.png")
+    assert list(tmp_path.iterdir()) == []
