@@ -56,7 +56,8 @@ class TextureModel:
         if isinstance(texture, str):
             if texture in self.textures:
                 return self.textures.index(texture)
-            if not texture.lstrip("-").isascii() or not texture.lstrip("-").isdigit():  # not '²'
+            digits = texture.lstrip("-")
+            if not (digits.isascii() and digits.isdigit()):   # '²' is a digit to isdigit()
                 raise TexganError(f"no texture '{texture}' in this model (has: {', '.join(self.textures)})")
             texture = int(texture)
         if not 0 <= int(texture) < len(self.textures):
