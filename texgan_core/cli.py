@@ -241,17 +241,17 @@ def cmd_train(args):
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
         _check_train_outputs(args.out, args.resume, args.exemplars, args.stop_file)
-        train_config, note = _fit_crop(args, _train_config(args))
-        if note:
-            print(f"texgan: note: {note}", file=sys.stderr)
-            if args.progress == "json":             # the Blender panel shows it
-                reporter.event("note", message=note)
-        ignored = _ignored_on_resume(args)
-        if ignored:     # for a person: programs (the panel) resume with the same options
-            print(f"texgan: note: {ignored}", file=sys.stderr)
+        train_config, fitted = _fit_crop(args, _train_config(args))
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
+        # Notes once the inputs are read (bad input gets its one line alone); the panel shows
+        # the fitted crop, while it resumes with the options it started with.
+        for note, for_programs in ((fitted, True), (_ignored_on_resume(args), False)):
+            if note:
+                print(f"texgan: note: {note}", file=sys.stderr)
+                if for_programs and args.progress == "json":
+                    reporter.event("note", message=note)
         trainer.run()
     except Exception as e:  # programs reading --progress json learn why, whatever it was
         if args.progress == "json":

@@ -415,3 +415,10 @@ def test_a_write_that_fails_says_which_file(tmp_path):
             raise OSError(errno.ENOSPC, "No space left on device")
     assert failed.value.filename == str(tmp_path / "big.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_alongside_a_note_still_gets_its_one_line(small, tmp_path):
+    """A 40-px exemplar would train on 32-px crops (a note), but the device is unknown: the
+    error is the only line, as for any bad input."""
+    r = texgan("train", small / "small.png", "--out", tmp_path / "m.texgan", "--device", "tpu")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device" in r.stderr, r.stderr
