@@ -13,7 +13,8 @@ from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
 # --out names that would otherwise be taken for a folder to write PNGs into
-OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".hdr", ".bmp", ".tga", ".webp")
+# Names that cannot mean a folder for `generate --out` (it writes NAME.png, or into a folder).
+OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".hdr", ".bmp", ".tga", ".webp", ".texgan")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -176,6 +176,7 @@ BAD = {
     "texture given as a superscript": ["generate", "bricks", "--size", "64x64", "--texture", "²", "--out", "{d}/o.png"],
     "R1 weight not a number": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--r1", "nan"],
     "JPEG output name": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.jpg"],
+    "model file as generate's output": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.texgan"],
     "zero learning-rate floor": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                  "--lr-floor", "0"],
 }
@@ -197,7 +198,7 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "seed out of range": "seed must be between", "truncated model info": "truncated",
             "training state as a model": "training state", "exemplar too small to evaluate": "cannot evaluate",
             "folder as exemplar": "is a folder, not an image", "garbage checkpoint": "not a TexGAN training state",
-            "JPEG output name": "writes PNG", "zero learning-rate floor": "--lr-floor",
+            "JPEG output name": "writes PNG", "model file as generate's output": "not 'o.texgan'", "zero learning-rate floor": "--lr-floor",
             "model output over the exemplar": "--out would write over the exemplar",
             "exemplar where samples go": "training writes its samples there",
             "stop file in the way": "already exists", "model with five channels": "unusable config",
