@@ -184,9 +184,26 @@ def _fit_crop(args, train_config):
     if fitted < SMALLEST_FITTED_CROP:
         raise TexganError(f"exemplar {smallest} is {width}×{height} px: TexGAN needs a larger image, "
                           f"at least {SMALLEST_FITTED_CROP} px wide and high")
-    note = (f"the exemplar is {side} px across: training on {fitted}-px crops "
-            f"(the recipe's {train_config.crop} needs a larger image)")
-    return replace(train_config, crop=fitted), note
+    return replace(train_config, crop=fitted), _crop_note(side, fitted, train_config.crop)
+
+
+def _crop_note(side, crop, recipe_crop) -> str:
+    return (f"the exemplar is {side} px across: training on {crop}-px crops "
+            f"(the recipe's {recipe_crop} needs a larger image)")
+
+
+def _resumed_crop_note(exemplars, crop):
+    """The same note for a resumed run on a small exemplar, which keeps the crop its
+    checkpoint was fitted to (so the panel says it again after Blender restarts)."""
+    from .config import TrainConfig
+    from .images import image_size
+
+    recipe_crop = TrainConfig().crop
+    sizes = [image_size(path) for path in exemplars]
+    if crop >= recipe_crop or None in sizes:
+        return None
+    side = min(min(size) for size in sizes)
+    return _crop_note(side, crop, recipe_crop) if side < recipe_crop else None
 
 
 def _model_overrides(args):
@@ -246,6 +263,8 @@ def cmd_train(args):
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
+        if args.resume and trainer.model_config.arch == "tile":
+            fitted = _resumed_crop_note(args.exemplars, trainer.tc.crop)
         # Notes once the inputs are read (bad input gets its one line alone); the panel shows
         # the fitted crop, while it resumes with the options it started with.
         for note, for_programs in ((fitted, True), (_ignored_on_resume(args), False)):

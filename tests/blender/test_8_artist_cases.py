@@ -220,3 +220,7 @@ def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_p
     job.resume(steps=2)                          # still on 64-px crops: still said
     assert job.wait(timeout=180) == jobs.DONE, job.message
     assert job.note == note
+    after_restart = jobs.TrainingJob(state.runtime(), exemplar, job.out, steps=3, extra_args=("--batch", "2"))
+    after_restart.resume()                       # a new job for the same model: said again
+    assert after_restart.wait(timeout=180) == jobs.DONE, after_restart.message
+    assert after_restart.note == note

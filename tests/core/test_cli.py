@@ -72,6 +72,11 @@ def test_a_small_exemplar_trains_on_crops_that_fit_it(tmp_path):
     kinds = [e["event"] for e in events]
     assert kinds.index("note") < kinds.index("start"), kinds
     assert "training on 64-px crops" in events[kinds.index("note")]["message"]
+    # a resume (after Blender restarted, say) says it again: the checkpoint keeps the crop
+    r = texgan("train", tmp_path / "small.png", "--out", tmp_path / "j.texgan", "--steps", 2, "--resume",
+               "--progress", "json")
+    notes = [json.loads(line) for line in r.stdout.splitlines() if '"note"' in line]
+    assert r.returncode == 0 and len(notes) == 1 and "training on 64-px crops" in notes[0]["message"], r.stderr
 
 
 def test_a_learning_rate_floor_of_one_keeps_the_rates_constant(exemplar, tmp_path):
