@@ -32,13 +32,14 @@ def unused_images(images) -> list:
 
     Never listed: the artist's own images; generated ones the artist renamed, copied (a copy
     carries the tags under another name) or painted on and not saved; and the latest
-    Generate's images, such as count > 1 variations not looked at yet.
+    Generate's images, such as count > 1 variations not looked at yet. Images made before
+    these tags existed carry the model's tag alone: they count as made, by no latest Generate.
     """
-    made = [image for image in images if TAG in image and image.get(NAME) == image.name]
-    latest = max((image.get(BATCH, 0.0) for image in made), default=None)
+    made = [image for image in images if TAG in image and image.get(NAME, image.name) == image.name]
+    latest = max((image[BATCH] for image in made if BATCH in image), default=None)
     return [image for image in made
             if image.use_fake_user and image.users == 1 and not image.is_dirty
-            and image.get(BATCH, 0.0) != latest]
+            and (BATCH not in image or image[BATCH] != latest)]
 
 
 def remove_unused(images) -> tuple:

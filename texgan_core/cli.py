@@ -133,8 +133,9 @@ def _train_config(args):
             raise TexganError(f"--{field.replace('_', '-')} must be positive, not {value}")
         if value is not None:
             changes[field] = value
-    if args.resume and args.steps is None:
-        changes["steps"] = None
+    if args.resume:     # what is not given comes from the checkpoint
+        changes.update({name: None for name in ("steps", "checkpoint_every", "sample_every")
+                        if getattr(args, name) is None})
     if args.r1 is not None and not 0 <= args.r1 < float("inf"):    # NaN too
         raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
     if args.lr_floor is not None and not 0 < args.lr_floor <= 1:
@@ -236,9 +237,10 @@ def _check_train_outputs(out, resume, exemplars, stop_file):
             raise TexganError(f"--out would write over the exemplar {written}: choose another name")
     if any(samples.resolve() in p.parents for p in inputs):
         raise TexganError(f"the exemplars must not be in {samples}: training writes its samples there")
-    if stop_file and os.path.lexists(stop_file):
-        raise TexganError(f"--stop-file {stop_file} already exists: a training would stop at once "
-                          f"and delete it; remove it or choose another path")
+    # an empty file or a folder there is a Stop pressed early (the panel's, while torch loads)
+    if stop_file and not os.path.islink(stop_file) and os.path.isfile(stop_file) and os.path.getsize(stop_file):
+        raise TexganError(f"--stop-file {stop_file} is a file with contents: a training would stop at "
+                          f"once and delete it; choose another path")
     check_writable(out)
     check_writable(state)
     check_writable(samples, folder=True)

@@ -30,7 +30,7 @@ def load_image(path) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as im:
-                if im.width * im.height > Image.MAX_IMAGE_PIXELS:   # Pillow itself refuses at 2×
+                if Image.MAX_IMAGE_PIXELS and im.width * im.height > Image.MAX_IMAGE_PIXELS:  # Pillow: at 2×
                     raise Image.DecompressionBombError(f"{im.width}×{im.height}")
                 im.load()
                 array = _to_float(im)

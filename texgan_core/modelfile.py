@@ -64,7 +64,7 @@ def load_generator(path):
     except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
         raise TexganError(f"model file {path} has an unusable config ({first_line(e)})") from None
     stored = {k[2:]: tuple(shape) for k, (_, shape, _) in entries.items() if k.startswith("g.")}
-    names = info.get("textures")
+    names = info.get("textures", [None] * config.textures)   # optional: generation names them
     if stored != expected or not isinstance(names, list) or len(names) != config.textures:
         raise TexganError(f"model file {path} does not match its own config (damaged?)")
     generator = build_generator(config)

@@ -1,5 +1,6 @@
 """Progress for people (a bar with ETA on stderr) and for programs (JSON lines on stdout)."""
 
+import errno
 import json
 import os
 import sys
@@ -22,16 +23,21 @@ def end_bar_line():
 
 
 def _send(stream, text) -> bool:
-    """Write and flush; False once the reader is gone (a closed pipe, a closed terminal).
-    The dead stream is then pointed at the null device, so that nothing fails on it again,
-    not even Python's last flush at exit."""
+    """Write and flush; False once the reader is gone (a closed pipe, a hung-up terminal, a
+    closed file). The dead stream is then pointed at the null device, so that nothing fails
+    on it again, not even Python's last flush at exit. Any other failure (a full disk under
+    a log file) loses this line only: progress is not worth stopping for."""
     try:
         stream.write(text)
         stream.flush()
         return True
-    except (OSError, ValueError):
+    except (BrokenPipeError, ConnectionResetError, ValueError):
+        gone = True
+    except OSError as e:
+        gone = e.errno == errno.EIO
+    if gone:
         to_devnull(stream)
-        return False
+    return not gone
 
 
 def to_devnull(stream) -> None:

@@ -85,6 +85,7 @@ class Trainer:
         self.progress = progress
         self.stop_file = Path(stop_file) if stop_file else None
         self.stop_reason = None
+        given = train_config          # on resume, None (or a None field) keeps the checkpoint's
         tc = train_config or TrainConfig()
         resumed = None
         if resume:
@@ -97,8 +98,9 @@ class Trainer:
             # checkpoints and samples are written
             with self._damaged_state():
                 saved = train_config_from_dict(meta["train_config"])
-                tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps,
-                             checkpoint_every=tc.checkpoint_every, sample_every=tc.sample_every)
+                kept = {name: getattr(saved, name) if getattr(given, name, None) is None else getattr(given, name)
+                        for name in ("checkpoint_every", "sample_every")}
+                tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps, **kept)
                 if min(tc.crop, tc.batch, tc.steps) < 1:
                     raise ValueError("crop, batch and steps must be positive")
                 self.model_config = model_config_from_dict(meta["model_config"])
@@ -281,8 +283,11 @@ class Trainer:
         """Train to `steps`; returns "done" or "stopped" (a checkpoint is written either way)."""
         total = self.tc.steps
         in_main_thread = threading.current_thread() is threading.main_thread()
-        # SIGHUP: the terminal closed. Each of them stops with a checkpoint.
-        stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        # SIGHUP: the terminal closed, unless the run was started to outlive it (nohup).
+        # Each of them stops with a checkpoint.
+        stops = [signal.SIGINT, signal.SIGTERM]
+        if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+            stops.append(signal.SIGHUP)
         signals = stops if in_main_thread else ()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in signals}
         try:

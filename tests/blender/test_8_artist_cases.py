@@ -224,3 +224,15 @@ def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_p
     after_restart.resume()                       # a new job for the same model: said again
     assert after_restart.wait(timeout=180) == jobs.DONE, after_restart.message
     assert after_restart.note == note
+
+
+def test_remove_unused_also_finds_images_made_before_its_tags_existed(addon):
+    """Files from earlier versions hold generated images tagged with the model's name only:
+    exactly the ones that built up there, so they are listed (never as the latest Generate)."""
+    old = bpy.data.images.new("tiny_64x64_s7_from_an_old_file", 16, 16)
+    old[addon.cleanup.TAG] = "tiny"
+    old.use_fake_user = True
+    try:
+        assert old in addon.cleanup.unused_images(bpy.data.images)
+    finally:
+        bpy.data.images.remove(old)

@@ -206,7 +206,7 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "JPEG output name": "writes PNG", "model file as generate's output": "not 'o.texgan'", "zero learning-rate floor": "--lr-floor",
             "model output over the exemplar": "--out would write over the exemplar",
             "exemplar where samples go": "training writes its samples there",
-            "stop file in the way": "already exists", "model with five channels": "unusable config",
+            "stop file in the way": "is a file with contents", "model with five channels": "unusable config",
             "model naming more textures than it has": "does not match its own config",
             "texture given as a superscript": "no texture '²'", "R1 weight not a number": "--r1"}
 
@@ -428,3 +428,36 @@ def test_bad_input_alongside_a_note_still_gets_its_one_line(small, tmp_path):
     error is the only line, as for any bad input."""
     r = texgan("train", small / "small.png", "--out", tmp_path / "m.texgan", "--device", "tpu")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device" in r.stderr, r.stderr
+
+
+def test_progress_stops_at_a_closed_pipe_but_not_at_a_full_disk():
+    """Only a reader that went away stops a training; a log file on a full disk loses lines."""
+    import errno
+
+    from texgan_core.progress import BarProgress
+
+    class Failing:
+        def __init__(self, error):
+            self.error = error
+
+        def write(self, text):
+            raise self.error
+
+        def flush(self):
+            pass
+
+    full = BarProgress(Failing(OSError(errno.ENOSPC, "No space left on device")))
+    full.draw(0.5, "half")
+    assert not full.lost
+    closed = BarProgress(Failing(BrokenPipeError(errno.EPIPE, "Broken pipe")))
+    closed.draw(0.5, "half")
+    assert closed.lost
+
+
+def test_a_model_file_without_texture_names_still_generates(tmp_path):
+    from texgan_core.fileformat import read_container, write_container
+
+    info, entries = read_container(ROOT / "texgan_core" / "models" / "bricks.texgan")
+    write_container(tmp_path / "nameless.texgan", entries, {k: v for k, v in info.items() if k != "textures"})
+    r = texgan("generate", tmp_path / "nameless.texgan", "--size", "64x64", "--out", tmp_path / "o.png")
+    assert r.returncode == 0, r.stderr

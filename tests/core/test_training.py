@@ -269,7 +269,8 @@ def _stopped_with_a_checkpoint(out, proc, expected_returncode):
     return steps
 
 
-@pytest.mark.parametrize("how", ["SIGHUP", "stop file made a folder", "progress reader gone"])
+@pytest.mark.parametrize("how", ["SIGHUP", "stop file made a folder", "progress reader gone",
+                                 "Stop pressed before the first step"])
 def test_every_way_a_training_is_stopped_keeps_its_checkpoint(exemplar, tmp_path, how):
     """A closed terminal (SIGHUP), a stop file that cannot be deleted, a reader that went
     away (Blender quit while the panel read the progress): each used to end the run with
@@ -278,6 +279,12 @@ def test_every_way_a_training_is_stopped_keeps_its_checkpoint(exemplar, tmp_path
     proc = _cli("train", exemplar, "--out", out, "--steps", 100000, "--crop", 64, "--batch", 2,
                 "--progress", "json", "--checkpoint-every", 100000, "--sample-every", 100000,
                 "--stop-file", stop)
+    if how == "Stop pressed before the first step":   # the panel's Stop, while torch still loads
+        stop.touch()
+        rest, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and json.loads(rest.splitlines()[-1])["event"] == "stopped", err
+        assert state_path(out).is_file() and not stop.exists()
+        return
     _events_until(proc, "progress")
     if how == "SIGHUP":
         proc.send_signal(signal.SIGHUP)
@@ -321,3 +328,21 @@ def test_resume_says_which_recipe_options_it_ignores_and_applies_how_often_to_ch
     assert [e["step"] for e in events if e["event"] == "checkpoint"] == [1, 2, 3]
     recipe = texgan_core.load_model(out, device="cpu").info["training"]["recipe"]
     assert (recipe["batch"], recipe["seed"], recipe["checkpoint_every"]) == (2, 3, 1)
+    proc = _cli("train", exemplar, "--out", out, "--resume", "--steps", 6, "--progress", "json")
+    lines, err = proc.communicate(timeout=300)     # not given again: the checkpoint's interval
+    events = [json.loads(line) for line in lines.splitlines()]
+    assert [e["step"] for e in events if e["event"] == "checkpoint"] == [5], err
+
+
+def test_a_training_started_to_outlive_its_terminal_ignores_sighup(exemplar, tmp_path):
+    """`nohup texgan train ...`: SIGHUP is ignored on purpose, and stays ignored."""
+    out = tmp_path / "n.texgan"
+    proc = _cli("train", exemplar, "--out", out, "--steps", 100000, "--crop", 64, "--batch", 2,
+                "--progress", "json", "--sample-every", 100000,
+                preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    step = _events_until(proc, "progress")[-1]["step"]
+    proc.send_signal(signal.SIGHUP)
+    assert _events_until(proc, "progress")[-1]["step"] > step          # still training
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
