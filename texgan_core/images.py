@@ -2,6 +2,7 @@
 
 import io
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +26,11 @@ def load_image(path) -> np.ndarray:
     if not path.is_file():
         raise TexganError(f"image not found: {path}")
     try:
-        # Pillow warns (on stderr, several lines) about large or odd files it still reads:
-        # the size limit above and the errors below say what matters, in one line
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as im:
-                if Image.MAX_IMAGE_PIXELS and im.width * im.height > Image.MAX_IMAGE_PIXELS:  # Pillow: at 2×
-                    raise Image.DecompressionBombError(f"{im.width}×{im.height}")
-                im.load()
-                array = _to_float(im)
+        with _open_quietly(path) as im:
+            if Image.MAX_IMAGE_PIXELS and im.width * im.height > Image.MAX_IMAGE_PIXELS:  # Pillow: at 2×
+                raise Image.DecompressionBombError(f"{im.width}×{im.height}")
+            im.load()
+            array = _to_float(im)
     except PermissionError:
         raise TexganError(f"cannot read image {path}: permission denied") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
@@ -51,12 +48,20 @@ def image_size(path):
     """(width, height) from the file's header, without decoding it; None if unreadable
     (load_image then says why)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as im:
-                return im.size
+        with _open_quietly(path) as im:
+            return im.size
     except Exception:  # noqa: BLE001 - any failure is load_image's to report
         return None
+
+
+@contextmanager
+def _open_quietly(path):
+    """Image.open without Pillow's warnings: it writes several lines on stderr about large or
+    odd files it still reads, where TexGAN's size limit and errors say what matters in one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(path) as im:
+            yield im
 
 
 def _to_float(im: Image.Image) -> np.ndarray:
