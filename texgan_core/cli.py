@@ -169,23 +169,33 @@ def _fit_crop(args, train_config):
     from dataclasses import replace
 
     from .config import TileConfig
-    from .images import image_size
 
     if args.crop is not None or args.resume or args.arch != "tile":
         return train_config, None
-    sizes = [image_size(path) for path in args.exemplars]
-    if None in sizes:
+    found = _smallest_exemplar(args.exemplars)
+    if found is None:
         return train_config, None
-    (width, height), smallest = min(zip(sizes, args.exemplars), key=lambda pair: min(pair[0]))
+    (width, height), path = found
     side = min(width, height)
     stride = TileConfig().stride
     fitted = side // stride * stride
     if side >= train_config.crop:
         return train_config, None
     if fitted < SMALLEST_FITTED_CROP:
-        raise TexganError(f"exemplar {smallest} is {width}×{height} px: TexGAN needs a larger image, "
+        raise TexganError(f"exemplar {path} is {width}×{height} px: TexGAN needs a larger image, "
                           f"at least {SMALLEST_FITTED_CROP} px wide and high")
     return replace(train_config, crop=fitted), _crop_note(side, fitted, train_config.crop)
+
+
+def _smallest_exemplar(exemplars):
+    """((width, height), path) of the exemplar with the shortest side, from the headers; None
+    if one cannot be read (loading it then says why)."""
+    from .images import image_size
+
+    sizes = [image_size(path) for path in exemplars]
+    if None in sizes:
+        return None
+    return min(zip(sizes, exemplars), key=lambda pair: min(pair[0]))
 
 
 def _crop_note(side, crop, recipe_crop) -> str:
@@ -197,14 +207,12 @@ def _resumed_crop_note(exemplars, crop):
     """The same note for a resumed run on a small exemplar, which keeps the crop its
     checkpoint was fitted to (so the panel says it again after Blender restarts)."""
     from .config import TrainConfig
-    from .images import image_size
 
     recipe_crop = TrainConfig().crop
-    sizes = [image_size(path) for path in exemplars]
-    if crop >= recipe_crop or None in sizes:
+    found = _smallest_exemplar(exemplars) if crop < recipe_crop else None
+    if found is None or min(found[0]) >= recipe_crop:
         return None
-    side = min(min(size) for size in sizes)
-    return _crop_note(side, crop, recipe_crop) if side < recipe_crop else None
+    return _crop_note(min(found[0]), crop, recipe_crop)
 
 
 def _model_overrides(args):
