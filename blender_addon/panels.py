@@ -37,7 +37,7 @@ def draw_generate(layout, context):
     layout.prop(settings, "count")
     entry = catalog_ui.entries().get(settings.model)
     job = state.generation
-    generating = job is not None and job.running()
+    generating = state.generating()
     if generating:
         row = layout.row(align=True)
         row.progress(factor=job.progress, text=f"Generating… {100 * job.progress:.0f}%")

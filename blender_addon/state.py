@@ -97,6 +97,11 @@ def worker() -> WorkerClient:
     return _worker
 
 
+def generating() -> bool:
+    """A panel generation is under way."""
+    return generation is not None and generation.running()
+
+
 def worker_pid():
     return _worker.pid if _worker is not None else None
 

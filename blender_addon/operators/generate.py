@@ -24,7 +24,7 @@ class TEXGAN_OT_generate(bpy.types.Operator):
 
     def invoke(self, context, event):
         """From the panel: in the background, with a progress bar (ticker.py finishes it)."""
-        if state.generation is not None and state.generation.running():
+        if state.generating():
             self.report({'ERROR'}, "TexGAN: a generation is running; wait for it or cancel it")
             return {'CANCELLED'}
         model = self._model(context)

@@ -10,7 +10,7 @@ class TEXGAN_OT_generate_cancel(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return state.generation is not None and state.generation.running()
+        return state.generating()
 
     def execute(self, context):
         state.generation.cancel()

@@ -11,8 +11,7 @@ class TEXGAN_OT_remove_unused(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        generating = state.generation is not None and state.generation.running()
-        return not generating and bool(cleanup.unused_images(bpy.data.images))
+        return not state.generating() and bool(cleanup.unused_images(bpy.data.images))
 
     def execute(self, context):
         count, freed = cleanup.remove_unused(bpy.data.images)
