@@ -1,5 +1,6 @@
 """Helpers shared by the Blender tests (a module name no other conftest shadows)."""
 
+import time
 from pathlib import Path
 
 import bpy
@@ -77,3 +78,24 @@ class _OperatorProps:
 
     def __setattr__(self, name, value):
         assert name in self._names, name
+
+
+def until_finished(addon, job, timeout=300):
+    """What Blender's timer does every half second, by hand, until the job is over (and once
+    more, as its last call does); the progress seen on the way."""
+    seen, deadline = [], time.monotonic() + timeout
+    while job.running():
+        assert time.monotonic() < deadline, f"the generation never ended ({job.progress:.0%})"
+        addon.ticker.tick()
+        seen.append(job.progress)
+        time.sleep(0.02)
+    addon.ticker.tick()
+    return seen
+
+
+def under_way(job, timeout=120):
+    """Wait until the worker has reported progress on `job`."""
+    deadline = time.monotonic() + timeout
+    while job.progress == 0 and job.running() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert job.running() and job.progress > 0

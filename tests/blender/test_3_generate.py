@@ -3,6 +3,8 @@
 import numpy as np
 import bpy
 
+from blender_helpers import under_way, until_finished
+
 W, H = 128, 64          # multiples of the model's stride; not square, so axes can't swap
 
 
@@ -121,18 +123,6 @@ def test_killed_worker_is_replaced_on_the_next_call(addon, tiny_model):
     assert client.pid is not None and client.pid != old
 
 
-def _until_finished(addon, job, timeout=300):
-    """What Blender's timer does every half second, by hand; the progress seen on the way."""
-    import time
-    seen, deadline = [], time.monotonic() + timeout
-    while job.running():
-        assert time.monotonic() < deadline, "the generation did not finish"
-        addon.ticker.tick()
-        seen.append(job.progress)
-        time.sleep(0.02)
-    return seen
-
-
 def test_the_panels_generate_runs_in_the_background_with_a_progress_bar(addon, tiny_model):
     from blender_helpers import RecordingLayout
     """What the Generate button's invoke() does (bpy-module mode runs operators' execute()
@@ -150,7 +140,7 @@ def test_the_panels_generate_runs_in_the_background_with_a_progress_bar(addon, t
     assert ("operator", "texgan.remove_unused") not in layout.calls   # its images are in flight
     assert not bpy.ops.texgan.remove_unused.poll()
 
-    seen = _until_finished(addon, job)
+    seen = until_finished(addon, job)
     assert job.state == addon.generation.DONE, job.message
     assert seen == sorted(seen) and seen[-1] == 1.0
     assert len({p for p in seen if 0 < p < 1}) >= 2           # bands of two images on the way
@@ -163,19 +153,16 @@ def test_the_panels_generate_runs_in_the_background_with_a_progress_bar(addon, t
 
 
 def test_cancel_stops_the_generation_and_the_next_one_works(addon, tiny_model):
-    import time
     obj = _cube_without_material()
     images = set(bpy.data.images.keys())
     job = addon.generation.GenerationJob(addon.state.worker(), obj, "tiny", 8192, 8192, seed=1)
     job.start()
     addon.state.generation = job
-    deadline = time.monotonic() + 120
-    while job.progress == 0 and time.monotonic() < deadline:   # the worker is under way
-        time.sleep(0.05)
+    under_way(job)
     assert 0 < job.progress < 1
     pid = addon.state.worker().pid
     job.cancel()
-    _until_finished(addon, job, timeout=60)
+    until_finished(addon, job, timeout=60)
     assert job.state == addon.generation.CANCELLED and job.message == "cancelled"
     assert set(bpy.data.images.keys()) == images and obj.active_material is None
     assert addon.state.worker().pid != pid

@@ -8,7 +8,7 @@ import time
 import pytest
 import bpy
 
-from blender_helpers import RecordingLayout
+from blender_helpers import RecordingLayout, under_way, until_finished
 
 W, H = 128, 64
 
@@ -18,29 +18,12 @@ def _cube():
     return bpy.context.active_object
 
 
-def _until_over(addon, job, timeout=180):
-    """Blender's timer, by hand, until the job is over."""
-    deadline = time.monotonic() + timeout
-    while job.running():
-        assert time.monotonic() < deadline, f"the generation never ended ({job.progress:.0%})"
-        addon.ticker.tick()
-        time.sleep(0.02)
-    addon.ticker.tick()
-
-
 def _start(addon, obj, width, height, seed=0, count=1, client=None):
     job = addon.generation.GenerationJob(client or addon.state.worker(), obj, "tiny", width, height,
                                          seed=seed, count=count)
     job.start()
     addon.state.generation = job
     return job
-
-
-def _under_way(job, timeout=120):
-    deadline = time.monotonic() + timeout
-    while job.progress == 0 and job.running() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert job.running() and job.progress > 0
 
 
 def test_a_grease_pencil_object_is_refused_before_generating(addon, tiny_model):
@@ -85,7 +68,7 @@ def test_a_failure_while_making_the_image_ends_the_job_and_generate_works_again(
     with monkeypatch.context() as patch:
         patch.setattr(addon.pixels, "new_image", out_of_memory)
         job = _start(addon, obj, W, H, seed=3)
-        _until_over(addon, job)
+        until_finished(addon, job)
     assert job.state == addon.generation.FAILED and "out of memory" in job.message
     layout = RecordingLayout()
     addon.panels.draw_generate(layout, bpy.context)
@@ -112,7 +95,7 @@ def test_cancel_while_an_image_is_read_back_makes_no_more(addon, tiny_model):
 
     client = CancelledOnReadBack(addon.state.worker())
     job = client.job = _start(addon, _cube(), W, H, seed=30, count=3, client=client)
-    _until_over(addon, job)
+    until_finished(addon, job)
     assert job.state == addon.generation.CANCELLED
     assert client.calls == 1 and [im.name for im in job.result.images] == ["tiny_128x64_s30"]
     assert job.message.startswith("cancelled; 1 of 3 made")
@@ -121,10 +104,10 @@ def test_cancel_while_an_image_is_read_back_makes_no_more(addon, tiny_model):
 def test_opening_another_file_ends_the_generation_and_brings_none_of_its_images(
         addon, tiny_model, tmp_path):
     job = _start(addon, _cube(), 4096, 4096, seed=50)
-    _under_way(job)
+    under_way(job)
     bpy.ops.wm.read_homefile(use_empty=True)
     assert not job.running() and "another file was opened" in job.message
-    _until_over(addon, job)
+    until_finished(addon, job)
     time.sleep(0.5)
     addon.ticker.tick()
     assert not [im for im in bpy.data.images if im.name.startswith("tiny_4096x4096")]
@@ -135,7 +118,7 @@ def test_disabling_the_addon_ends_a_running_generation(addon, tiny_model):
     """What unregister does (state.shutdown): the timer is gone afterwards, so the job must
     end there, or the panel stays at "Generating…" once the add-on is enabled again."""
     job = _start(addon, _cube(), 4096, 4096, seed=60)
-    _under_way(job)
+    under_way(job)
     pid = addon.state.worker_pid()
     addon.state.shutdown()
     assert not job.running() and job.message == "cancelled: TexGAN was disabled"
@@ -150,10 +133,10 @@ def test_a_worker_stopped_from_outside_says_so_and_the_next_generate_works(addon
     """SIGTERM used to be caught by the worker's per-request handler: it lived on and the
     panel read "internal error: _Terminated"."""
     job = _start(addon, _cube(), 4096, 4096, seed=70)
-    _under_way(job)
+    under_way(job)
     pid = addon.state.worker_pid()
     os.kill(pid, signal.SIGTERM)
-    _until_over(addon, job, timeout=60)
+    until_finished(addon, job, timeout=60)
     assert job.state == addon.generation.FAILED
     assert "stopped from outside (SIGTERM)" in job.message and "_Terminated" not in job.message
     assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=71) == {'FINISHED'}

@@ -1,5 +1,6 @@
 """The CLI end to end, and every bad input ending in one line on stderr and exit status 2."""
 
+import io
 import json
 import os
 import subprocess
@@ -10,6 +11,13 @@ import pytest
 from PIL import Image
 
 from texgan_testutils import ROOT, make_texture, save_rgb
+
+
+class _Terminal(io.StringIO):
+    """stderr as a terminal: bars are redrawn in place on it."""
+
+    def isatty(self):
+        return True
 
 
 def texgan(*args, cwd=None):
@@ -253,17 +261,11 @@ def test_eval_prints_the_metrics_for_a_model(exemplar, tiny_model, tmp_path):
 def test_a_long_eval_shows_a_bar(exemplar, tiny_model, tmp_path, monkeypatch):
     """Scoring takes about 20 s an output, minutes at large sizes: the terminal sees a bar
     (here drawn from the first piece on), and the table follows on a line of its own."""
-    import io
-
     from texgan_core import cli, progress
     from texgan_core.images import load_image, save_png
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     save_png(tmp_path / "ex.png", load_image(exemplar)[:128, :128])
-    terminal = Terminal()
+    terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "BAR_AFTER_S", 0.0)
     assert cli.main(["eval", str(tiny_model[0]), str(tmp_path / "ex.png"), "--size", "128", "--seeds", "2"]) == 0
@@ -286,7 +288,6 @@ def test_a_frame_written_band_by_band_is_the_generated_image_and_its_preview_til
 
 
 def test_a_long_generation_shows_a_bar_and_a_quick_one_does_not():
-    import io
     import time
 
     from texgan_core.progress import with_bar
@@ -309,20 +310,14 @@ def test_a_long_generation_shows_a_bar_and_a_quick_one_does_not():
 def test_an_interruption_while_a_bar_is_drawn_is_said_on_its_own_line(monkeypatch):
     """Ctrl+C in the middle of a bar redrawn in place: the message does not end up glued to
     the bar's half-drawn line."""
-    import io
-
     from texgan_core import cli
     from texgan_core.progress import BarProgress
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     def draws_then_is_interrupted(args):
         BarProgress().draw(0.4, "40%", "big.png ")
         raise KeyboardInterrupt
 
-    terminal = Terminal()
+    terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setitem(cli.COMMANDS, "models", draws_then_is_interrupted)
     assert cli.main(["models"]) == 130
@@ -353,8 +348,6 @@ def test_a_terminated_generation_leaves_no_file_and_says_so(tmp_path):
 
 def test_a_reader_that_stops_early_gets_no_error_message(monkeypatch):
     """`texgan info bricks | head -1`: the closed pipe is no error of the user's."""
-    import io
-
     from texgan_core import cli
 
     class ClosedPipe(io.StringIO):
