@@ -1,6 +1,7 @@
 """Write files so that a crash at any moment leaves either the old file or the new one."""
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +25,10 @@ def atomic_file(path):
     It is written beside `path` under a temporary name, flushed to disk, then renamed over
     `path`. A rename within one folder is atomic on POSIX and Windows, so a reader (or a
     training killed by SIGKILL mid-write) never sees a half-written file; after an error the
-    old file is still there and the temporary one is gone.
+    old file is still there and the temporary one is gone. A symbolic link is followed: the
+    file it points to is replaced and the link stays, as an editor's save would leave it.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -54,10 +56,14 @@ def atomic_write_bytes(path, data: bytes) -> None:
 
 def check_writable(path, folder: bool = False) -> None:
     """Raise TexganError now if `path` (a file, or with `folder` a folder) cannot be written:
-    a training or a large generation must not spend its time and then lose the result."""
+    a training or a large generation must not spend its time and then lose the result.
+    A file marked read-only is refused although a rename could replace it: the mark is how
+    an artist keeps a texture from being overwritten."""
     path = Path(path)
     if not folder and path.is_dir():
         raise TexganError(f"cannot write {path}: it is a folder")
+    if not folder and path.is_file() and not os.stat(path).st_mode & stat.S_IWUSR:
+        raise TexganError(f"cannot write {path}: it is read-only")
     target = path if folder else path.parent
     blocker = next((p for p in [target, *target.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():

@@ -306,6 +306,8 @@ def cmd_generate(args):
     model = load_model(args.model, device=args.device)
     width, height = args.size
     model.check_size(width, height)
+    if not args.out:
+        raise TexganError("--out needs a PNG file name or a folder, not an empty one")
     out = Path(args.out)
     if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
         raise TexganError(f"TexGAN writes PNG (8 or 16 bit): name the output .png, not '{out.name}'")
@@ -424,11 +426,23 @@ def _on_sigterm(signum, frame):
     raise _Terminated()
 
 
+def _attach_dashed_sizes(argv):
+    """`--size -5x10` as `--size=-5x10`: argparse reads a value that starts with a dash as an
+    option and says only "expected one argument"; attached, the size check says what is wrong."""
+    out = []
+    for arg in argv:
+        if out and out[-1] == "--size" and arg[:1] == "-" and arg[1:2].isdigit():
+            out[-1] = f"--size={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv=None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_attach_dashed_sizes(sys.argv[1:] if argv is None else list(argv)))
         return COMMANDS[args.command](args)
     except TexganError as e:
         _say(f"error: {e}")

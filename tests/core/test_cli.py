@@ -140,9 +140,13 @@ def small(tmp_path_factory):
     (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
     os.makedirs(folder / "run_samples")
     save_rgb(folder / "run_samples" / "photo.png", make_texture(40))
+    for name in LOCKED:     # marked read-only by the artist
+        (folder / name).write_bytes(b"keep me")
+        (folder / name).chmod(0o444)
     return folder
 
 
+LOCKED = ("locked.png", "locked.texgan")
 BAD = {
     "missing exemplar": ["train", "{d}/nope.png", "--out", "{d}/m.texgan"],
     "non-image exemplar": ["train", "{d}/text.png", "--out", "{d}/m.texgan"],
@@ -192,6 +196,10 @@ BAD = {
     "model file as generate's output": ["generate", "bricks", "--size", "64x64", "--out", "{d}/o.texgan"],
     "zero learning-rate floor": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                  "--lr-floor", "0"],
+    "size starting with a dash": ["generate", "bricks", "--size", "-5x10", "--out", "{d}/o.png"],
+    "empty output name": ["generate", "bricks", "--size", "64x64", "--out", ""],
+    "read-only image output": ["generate", "bricks", "--size", "64x64", "--out", "{d}/locked.png"],
+    "read-only model output": ["train", "{d}/small.png", "--out", "{d}/locked.texgan", "--crop", "32"],
 }
 
 
@@ -216,17 +224,34 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "exemplar where samples go": "training writes its samples there",
             "stop file in the way": "is a file with contents", "model with five channels": "unusable config",
             "model naming more textures than it has": "does not match its own config",
-            "texture given as a superscript": "no texture '²'", "R1 weight not a number": "--r1"}
+            "texture given as a superscript": "no texture '²'", "R1 weight not a number": "--r1",
+            "size starting with a dash": "width must be a positive number of pixels, not -5",
+            "empty output name": "not an empty one", "read-only image output": "locked.png: it is read-only",
+            "read-only model output": "locked.texgan: it is read-only"}
 
 
 @pytest.mark.parametrize("case", BAD)
 def test_bad_input_gives_one_line_and_exit_2(small, case):
-    r = texgan(*[a.format(d=small) for a in BAD[case]])
+    r = texgan(*[a.format(d=small) for a in BAD[case]], cwd=small)   # an output wrongly made lands there
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("texgan: error: "), r.stderr
     assert EXPECTED[case] in lines[0]
     assert "Traceback" not in r.stderr + r.stdout
+    assert all((small / name).read_bytes() == b"keep me" for name in LOCKED)
+
+
+def test_an_output_through_a_symbolic_link_replaces_the_linked_file_and_keeps_the_link(tmp_path):
+    (tmp_path / "library").mkdir()
+    target = tmp_path / "library" / "wall.png"
+    target.write_bytes(b"old")
+    link = tmp_path / "wall.png"
+    link.symlink_to(target)
+    r = texgan("generate", "bricks", "--size", "64x64", "--out", link)
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in (tmp_path / "library").iterdir()] == ["wall.png"]   # no temporary left
 
 
 def test_size_error_names_the_nearest_valid_sizes(small):
