@@ -1,5 +1,7 @@
 """Sidebar tab "TexGAN" in the 3D Viewport and the Shader Editor. Drawing only."""
 
+import textwrap
+
 import bpy
 
 from . import catalog_ui, cleanup, generation, state
@@ -20,6 +22,23 @@ class _InShaderEditor(_Sidebar):
 
 class _InViewport(_Sidebar):
     bl_space_type = 'VIEW_3D'
+
+
+# Blender's interface font at 1× scale: about 7 px a character on average.
+_PX_PER_CHAR = 7
+_NO_REGION_WIDTH = 300      # the sidebar's default width; module mode draws without a region
+
+
+def label_wrapped(layout, context, text, icon='NONE'):
+    """A message on as many lines as the sidebar's width needs: a label is cut off at the
+    region's edge, and errors and notes run to 90 characters and more."""
+    region = getattr(context, "region", None)
+    width = region.width if region is not None else _NO_REGION_WIDTH
+    scale = context.preferences.system.ui_scale or 1.0      # 0 in module mode
+    chars = max(16, int(width / (_PX_PER_CHAR * scale)) - 4)  # less the icon's width
+    col = layout.column(align=True)
+    for i, line in enumerate(textwrap.wrap(text, chars) or [""]):
+        col.label(text=line, icon=icon if i == 0 else 'BLANK1')
 
 
 def draw_generate(layout, context):
@@ -55,8 +74,8 @@ def draw_generate(layout, context):
     if job is not None and not generating:
         warning = generation.unconnected_warning(job.result) if job.state == generation.DONE else ""
         if job.state in (generation.FAILED, generation.CANCELLED) or warning:
-            layout.label(text=warning or job.message,
-                         icon='ERROR' if job.state == generation.FAILED or warning else 'INFO')
+            label_wrapped(layout, context, warning or job.message,
+                          icon='ERROR' if job.state == generation.FAILED or warning else 'INFO')
     unused = 0 if generating else len(cleanup.unused_images(bpy.data.images))
     if unused:      # images a later Generate replaced: kept in the file until dropped
         layout.operator("texgan.remove_unused", text=f"Remove {unused} Unused", icon='TRASH')
@@ -91,9 +110,9 @@ def draw_train(layout, context):
     if job.running():
         col.label(text=f"ETA {job.eta_text()}")
     if job.message:
-        col.label(text=job.message, icon='ERROR' if job.state == "FAILED" else 'INFO')
+        label_wrapped(col, context, job.message, icon='ERROR' if job.state == "FAILED" else 'INFO')
     if job.note:
-        col.label(text=job.note, icon='INFO')
+        label_wrapped(col, context, job.note, icon='INFO')
     icon = catalog_ui.sample_icon(job.sample)
     if icon:
         box.template_icon(icon_value=icon, scale=8.0)

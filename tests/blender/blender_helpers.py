@@ -64,6 +64,13 @@ class RecordingLayout:
     def label(self, **kwargs):
         self.calls.append(("label", kwargs.get("text", "")))
 
+    def labels(self):
+        return [c[1] for c in self.calls if c[0] == "label"]
+
+    def shows(self, text):
+        """Whether `text` is said by the labels, also when wrapped over several of them."""
+        return text in " ".join(self.labels())
+
     def progress(self, factor=0.0, text="", **kwargs):
         assert 0.0 <= factor <= 1.0
         self.calls.append(("progress", factor, text))

@@ -17,6 +17,24 @@ def test_generate_panel_draws_every_control(addon, tiny_model):
     assert {"texgan.generate", "texgan.randomize_seed", "texgan.refresh_models"} <= ops
 
 
+def test_long_messages_wrap_to_the_sidebar_instead_of_being_cut_off(addon, tmp_path):
+    """A training's error and its crop note run to 90 characters and more; one label would
+    be clipped at the sidebar's edge (300 px by default: about 40 characters)."""
+    job = addon.jobs.TrainingJob(addon.state.runtime(), tmp_path / "ex.png", tmp_path / "wall.texgan", steps=10)
+    job.message = ("TexGAN needs a larger image, at least 32 px: 'game-texture' is 24×24 px; "
+                   "pick another image or a larger copy of it")
+    job.note = "'game-texture' is 64×64 px, smaller than the recipe's crop: training on 64-px crops instead"
+    addon.state.training = job
+    try:
+        layout = RecordingLayout()
+        addon.panels.draw_train(layout, bpy.context)
+    finally:
+        addon.state.training = None
+    assert layout.shows(job.message) and layout.shows(job.note)
+    assert max(map(len, layout.labels())) <= 300 // 7
+    assert len(layout.labels()) >= 5
+
+
 def test_a_new_scene_starts_with_a_bundled_model_picked(addon):
     addon.catalog_ui.refresh()
     scene = bpy.data.scenes.new("fresh")

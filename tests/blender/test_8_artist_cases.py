@@ -215,7 +215,7 @@ def test_a_small_exemplar_says_in_the_panel_which_crop_it_trains_on(addon, tmp_p
     addon.state.training = job
     layout = RecordingLayout()
     addon.panels.draw_train(layout, bpy.context)
-    assert ("label", job.note) in layout.calls
+    assert layout.shows(job.note)
     note = job.note
     job.resume(steps=2)                          # still on 64-px crops: still said
     assert job.wait(timeout=180) == jobs.DONE, job.message
