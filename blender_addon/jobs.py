@@ -134,10 +134,11 @@ class TrainingJob(SubprocessJob):
     stop() asks the trainer to write its checkpoint and exit; resume() continues from it.
     """
 
-    def __init__(self, runtime: Runtime, exemplar, out, steps: int, extra_args=()):
+    def __init__(self, runtime: Runtime, exemplar, out, steps: int, extra_args=(), exemplar_label=""):
         super().__init__()
         self.runtime = runtime
         self.exemplar = str(exemplar)
+        self.exemplar_label = exemplar_label     # how messages name it, e.g. "image 'Wall'"
         self.out = Path(out)
         self.total = int(steps)
         self.extra_args = [str(a) for a in extra_args]
@@ -222,7 +223,7 @@ class TrainingJob(SubprocessJob):
         elif kind == "start":
             self.message = f"training from step {self.step}"
         elif kind == "note":
-            self.note = for_blender(event.get("message") or "")
+            self.note = self._in_panel_words(event.get("message") or "")
         elif kind == "checkpoint":
             self.model = event.get("model") or self.model
         elif kind == "stopped":
@@ -233,7 +234,7 @@ class TrainingJob(SubprocessJob):
             self.progress, self.eta_s = 1.0, 0.0
             self._outcome = (DONE, f"model '{self.name}' is ready")
         elif kind == "error":
-            self._outcome = (FAILED, for_blender(event.get("message") or "training failed"))
+            self._outcome = (FAILED, self._in_panel_words(event.get("message") or "training failed"))
 
     def on_exit(self, returncode: int) -> None:
         # The state turns final only here, once the process is gone: a stopped job's
@@ -249,7 +250,14 @@ class TrainingJob(SubprocessJob):
         else:
             self.state = FAILED
             self.message = (f"training {exit_text(returncode)}: "
-                            f"{self.stderr_tail() or 'no message'}")
+                            f"{self._in_panel_words(self.stderr_tail()) or 'no message'}")
+
+    def _in_panel_words(self, message: str) -> str:
+        """The command line's words as the panel says them, the exemplar named as the artist
+        chose it (a temporary file's path means nothing to them)."""
+        if self.exemplar_label:
+            message = message.replace(self.exemplar, self.exemplar_label)
+        return for_blender(message)
 
     def eta_text(self) -> str:
         if self.eta_s is None:

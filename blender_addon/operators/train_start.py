@@ -56,7 +56,7 @@ def model_file(name: str, create: bool = False) -> Path:
 def start_job(operator, settings, name: str, resume: bool):
     """Start (or resume) a training of `name` from the panel's exemplar and quality."""
     try:
-        exemplar = _exemplar(settings)
+        exemplar, label = _exemplar(settings)
     except ValueError as e:
         operator.report({'ERROR'}, str(e))
         return {'CANCELLED'}
@@ -66,7 +66,7 @@ def start_job(operator, settings, name: str, resume: bool):
         operator.report({'ERROR'}, f"TexGAN: {e}")
         return {'CANCELLED'}
     job = TrainingJob(state.runtime(), exemplar, out, settings.train_steps(),
-                      extra_args=settings.train_args())
+                      extra_args=settings.train_args(), exemplar_label=label)
     result = launch(operator, job, resume)
     if result == {'FINISHED'}:
         operator.report({'INFO'}, f"TexGAN: training '{name}' ({job.total} steps)")
@@ -85,13 +85,16 @@ def launch(operator, job, resume: bool):
 
 
 def _exemplar(settings):
+    """The exemplar's path, and how messages name it: an image data-block by its name, not
+    by the temporary file it was written to."""
     if settings.exemplar_source == 'IMAGE':
-        if settings.exemplar_image is None:
+        image = settings.exemplar_image
+        if image is None:
             raise ValueError("Choose the exemplar image")
-        return exemplar_file(settings.exemplar_image, state.temp_dir("exemplars"))
+        return exemplar_file(image, state.temp_dir("exemplars")), f"image '{image.name}'"
     if not settings.exemplar_file:
         raise ValueError("Choose the exemplar file")
     path = Path(bpy.path.abspath(settings.exemplar_file))
     if not path.is_file():
         raise ValueError(f"Exemplar file not found: {path}")
-    return path
+    return path, ""
