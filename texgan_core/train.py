@@ -94,13 +94,13 @@ class Trainer:
             resumed = load_state(self.state_file)
             meta = resumed[1]
             # the model and the recipe come from the checkpoint; only the length may change
-            # (steps=None: keep the length the training was started with), and how often
+            # (no config, or steps=None: keep the length the training was started with), and how often
             # checkpoints and samples are written
             with self._damaged_state():
                 saved = train_config_from_dict(meta["train_config"])
                 kept = {name: getattr(saved, name) if getattr(given, name, None) is None else getattr(given, name)
-                        for name in ("checkpoint_every", "sample_every")}
-                tc = replace(saved, steps=saved.steps if tc.steps is None else tc.steps, **kept)
+                        for name in ("steps", "checkpoint_every", "sample_every")}
+                tc = replace(saved, **kept)
                 if min(tc.crop, tc.batch, tc.steps) < 1:
                     raise ValueError("crop, batch and steps must be positive")
                 self.model_config = model_config_from_dict(meta["model_config"])

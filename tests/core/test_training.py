@@ -42,6 +42,8 @@ def test_a_fixed_seed_repeats_and_resume_continues_the_same_run(exemplar, tmp_pa
         assert torch.equal(a, b)
     info = texgan_core.load_model(tmp_path / "b.texgan", device="cpu").info
     assert info["training"]["steps"] == 4
+    # from the API with no recipe at all: the same length, not the default recipe's 2,000 steps
+    assert Trainer([exemplar], tmp_path / "b.texgan", device="cpu", resume=True).tc.steps == 4
 
 
 def _cli(*args, **kw):
