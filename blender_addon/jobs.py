@@ -255,7 +255,8 @@ class TrainingJob(SubprocessJob):
     def _in_panel_words(self, message: str) -> str:
         """The command line's words as the panel says them, the exemplar named as the artist
         chose it (a temporary file's path means nothing to them)."""
-        if self.exemplar_label:
+        if self.exemplar_label and self.exemplar:
+            message = message.replace(f"image {self.exemplar}", self.exemplar_label)
             message = message.replace(self.exemplar, self.exemplar_label)
         return for_blender(message)
 

@@ -18,6 +18,11 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def _followed(path) -> Path:
+    """The file a symbolic link points to (written there, so the link stays), else `path`."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+
+
 @contextmanager
 def atomic_file(path):
     """A binary file that becomes `path` only when the block ends without an error.
@@ -28,11 +33,13 @@ def atomic_file(path):
     old file is still there and the temporary one is gone. A symbolic link is followed: the
     file it points to is replaced and the link stays, as an editor's save would leave it.
     """
-    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    path = _followed(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved file should not be private
+        # mkstemp makes 0600; a saved file should not be private. The owner keeps write
+        # permission whatever the umask, or the next checkpoint would refuse it as read-only.
+        os.chmod(tmp, (0o666 & ~_UMASK) | stat.S_IWUSR)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
@@ -59,7 +66,7 @@ def check_writable(path, folder: bool = False) -> None:
     a training or a large generation must not spend its time and then lose the result.
     A file marked read-only is refused although a rename could replace it: the mark is how
     an artist keeps a texture from being overwritten."""
-    path = Path(path)
+    path = _followed(path)
     if not folder and path.is_dir():
         raise TexganError(f"cannot write {path}: it is a folder")
     if not folder and path.is_file() and not os.stat(path).st_mode & stat.S_IWUSR:

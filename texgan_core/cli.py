@@ -430,7 +430,9 @@ def _attach_dashed_sizes(argv):
     """`--size -5x10` as `--size=-5x10`: argparse reads a value that starts with a dash as an
     option and says only "expected one argument"; attached, the size check says what is wrong."""
     out = []
-    for arg in argv:
+    for k, arg in enumerate(argv):
+        if arg == "--":                 # what follows is file names
+            return out + argv[k:]
         if out and out[-1] == "--size" and arg[:1] == "-" and arg[1:2].isdigit():
             out[-1] = f"--size={arg}"
         else:

@@ -85,13 +85,16 @@ def launch(operator, job, resume: bool):
 
 
 def _exemplar(settings):
-    """The exemplar's path, and how messages name it: an image data-block by its name, not
-    by the temporary file it was written to."""
+    """The exemplar's path, and how messages name it: an image data-block written to a
+    temporary file by the image's name (an image used from its own file by that file's path,
+    which is what the artist needs to see to fix it)."""
     if settings.exemplar_source == 'IMAGE':
         image = settings.exemplar_image
         if image is None:
             raise ValueError("Choose the exemplar image")
-        return exemplar_file(image, state.temp_dir("exemplars")), f"image '{image.name}'"
+        folder = state.temp_dir("exemplars")
+        path = exemplar_file(image, folder)
+        return path, f"image '{image.name}'" if Path(folder) in path.parents else ""
     if not settings.exemplar_file:
         raise ValueError("Choose the exemplar file")
     path = Path(bpy.path.abspath(settings.exemplar_file))

@@ -140,6 +140,7 @@ def small(tmp_path_factory):
     (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
     os.makedirs(folder / "run_samples")
     save_rgb(folder / "run_samples" / "photo.png", make_texture(40))
+    (folder / "linked.png").symlink_to(folder / "small.png" / "o.png")   # a link nowhere writable
     for name in LOCKED:     # marked read-only by the artist
         (folder / name).write_bytes(b"keep me")
         (folder / name).chmod(0o444)
@@ -200,6 +201,7 @@ BAD = {
     "empty output name": ["generate", "bricks", "--size", "64x64", "--out", ""],
     "read-only image output": ["generate", "bricks", "--size", "64x64", "--out", "{d}/locked.png"],
     "read-only model output": ["train", "{d}/small.png", "--out", "{d}/locked.texgan", "--crop", "32"],
+    "output linked to under a file": ["generate", "bricks", "--size", "64x64", "--out", "{d}/linked.png"],
 }
 
 
@@ -227,7 +229,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "texture given as a superscript": "no texture '²'", "R1 weight not a number": "--r1",
             "size starting with a dash": "width must be a positive number of pixels, not -5",
             "empty output name": "not an empty one", "read-only image output": "locked.png: it is read-only",
-            "read-only model output": "locked.texgan: it is read-only"}
+            "read-only model output": "locked.texgan: it is read-only",
+            "output linked to under a file": "small.png is a file, not a folder"}
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -252,6 +255,26 @@ def test_an_output_through_a_symbolic_link_replaces_the_linked_file_and_keeps_th
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in (tmp_path / "library").iterdir()] == ["wall.png"]   # no temporary left
+
+
+def test_outputs_stay_writable_for_their_owner_under_any_umask(tmp_path):
+    """A checkpoint or an image is written again and again; a umask without the owner's
+    write bit must not make the second write refuse the first one's file as read-only."""
+    def run():
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run([sys.executable, "-m", "texgan_core", "generate", "bricks", "--size", "64x64",
+                               "--out", str(tmp_path / "o.png")], capture_output=True, text=True, env=env,
+                              timeout=600, preexec_fn=lambda: os.umask(0o222))
+    assert run().returncode == 0
+    second = run()
+    assert second.returncode == 0, second.stderr
+
+
+def test_only_a_size_option_takes_a_dashed_value_and_file_names_after_double_dash_are_kept():
+    from texgan_core.cli import _attach_dashed_sizes
+    assert _attach_dashed_sizes(["generate", "m", "--size", "-5x10"]) == ["generate", "m", "--size=-5x10"]
+    names = ["train", "--out", "q.texgan", "--", "--size", "-1.png"]
+    assert _attach_dashed_sizes(names) == names
 
 
 def test_size_error_names_the_nearest_valid_sizes(small):
