@@ -13,11 +13,9 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from texgan_core.config import TrainConfig  # noqa: E402
-from texgan_core.images import load_image, save_png  # noqa: E402
-from texgan_core.metrics import split_quadrants  # noqa: E402
-from texgan_core.train import Trainer  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+from benchlib.curves import quadrant_trainer  # noqa: E402
 
 
 def random_crops(image, rng, count=64, size=96):
@@ -29,12 +27,9 @@ def random_crops(image, rng, count=64, size=96):
 
 
 def main(photo, steps, every=100):
-    quadrants = split_quadrants(load_image(Path(__file__).resolve().parents[1] / "photos" / f"{photo}.png")[..., :3])
-    with tempfile.TemporaryDirectory() as tmp:
-        exemplar = Path(tmp) / f"{photo}.png"
-        save_png(exemplar, quadrants["exemplar"])
-        trainer = Trainer([exemplar], Path(tmp) / "m.texgan", device="cpu",
-                          train_config=TrainConfig(steps=10**9, sample_every=10**9, checkpoint_every=10**9))
+    with tempfile.TemporaryDirectory() as tmp:   # the default recipe, rates constant: no end
+        quadrants, trainer = quadrant_trainer(ROOT / "bench" / "photos" / f"{photo}.png", tmp,
+                                              recipe={"train": {"steps": 10**9}})
     rng = torch.Generator().manual_seed(7)
     sets = {"train": quadrants["exemplar"], "held": quadrants["held"],
             "other0": quadrants["other"][0], "other1": quadrants["other"][1]}
