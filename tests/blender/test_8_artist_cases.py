@@ -134,31 +134,31 @@ def test_messages_speak_of_the_panel_not_of_command_line_flags(addon, tmp_path):
     assert "larger image" in job.message and "--crop" not in job.message
 
 
+def _failed_start(addon, settings, model_name):
+    """Start Training from the panel's settings; the failed job's message."""
+    settings.model_name, settings.quality, settings.steps = model_name, 'CUSTOM', 2
+    try:
+        bpy.ops.texgan.train_start()
+        job = addon.state.training
+        assert job.wait(timeout=120) == addon.jobs.FAILED
+    finally:
+        addon.state.training = None
+    return job.message
+
+
 def test_a_message_about_the_exemplar_names_the_image_not_a_temporary_file(addon, settings, tmp_path):
     """An image data-block is trained from a PNG written to a temporary folder; what the
     panel says must name the image the artist picked."""
     settings.exemplar_source, settings.exemplar_image = 'IMAGE', make_exemplar_image("tiny-scan", size=24)
-    settings.model_name, settings.quality, settings.steps = "from_a_small_image", 'CUSTOM', 2
-    try:
-        bpy.ops.texgan.train_start()
-        job = addon.state.training
-        assert job.wait(timeout=120) == addon.jobs.FAILED
-    finally:
-        addon.state.training = None
-    assert "image 'tiny-scan' is 24×24 px" in job.message, job.message
-    assert str(addon.state.temp_dir("exemplars")) not in job.message
+    message = _failed_start(addon, settings, "from_a_small_image")
+    assert "image 'tiny-scan' is 24×24 px" in message, message
+    assert str(addon.state.temp_dir("exemplars")) not in message
     # an image used from its own file: that file's path is what the artist needs to see
     on_disk = tmp_path / "scan.png"
     settings.exemplar_image.save(filepath=str(on_disk))
     settings.exemplar_image = bpy.data.images.load(str(on_disk))
-    settings.model_name = "from_a_small_file"
-    try:
-        bpy.ops.texgan.train_start()
-        job = addon.state.training
-        assert job.wait(timeout=120) == addon.jobs.FAILED
-    finally:
-        addon.state.training = None
-    assert f"exemplar {on_disk} is 24×24 px" in job.message, job.message
+    message = _failed_start(addon, settings, "from_a_small_file")
+    assert f"exemplar {on_disk} is 24×24 px" in message, message
 
 
 def test_a_training_killed_from_outside_says_so(addon, tmp_path):
