@@ -69,6 +69,10 @@ def load_generator(path):
         raise TexganError(f"model file {path} does not match its own config (damaged?)")
     generator = build_generator(config)
     state = {k[2:]: v for k, v in unpack_tensors(entries, path).items() if k.startswith("g.")}
+    if not all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
+        # it would make a black image and call it done
+        raise TexganError(f"model file {path} is damaged: some of its weights are not numbers "
+                          f"(a corrupted file, or a training that diverged)")
     try:
         generator.load_state_dict(state)
     except RuntimeError:

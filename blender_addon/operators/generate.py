@@ -5,6 +5,8 @@ from .. import catalog_ui, generation, state, ticker
 from ..material_wiring import WiringError
 from ..worker import WorkerError
 
+MAX_COUNT = 64      # variations a call: each is packed into the .blend
+
 
 class TEXGAN_OT_generate(bpy.types.Operator):
     """Generate a seamless texture and put it into the active object's material"""
@@ -17,10 +19,13 @@ class TEXGAN_OT_generate(bpy.types.Operator):
 
     model: StringProperty(name="Model", description="Model name or .texgan path "
                           "(empty: the one picked in the TexGAN panel)")
-    width: IntProperty(name="Width", default=1024, min=16, max=16384, subtype='PIXEL')
-    height: IntProperty(name="Height", default=1024, min=16, max=16384, subtype='PIXEL')
-    seed: IntProperty(name="Seed", default=0, min=0)
-    count: IntProperty(name="Count", default=1, min=1, max=64)
+    # Soft limits only: Blender clamps a hard min or max without a word, so a script asking
+    # for width 0 or count 1000 got some other texture. `_refusal` and the worker's size
+    # check say what is wrong instead.
+    width: IntProperty(name="Width", default=1024, soft_min=16, soft_max=16384, subtype='PIXEL')
+    height: IntProperty(name="Height", default=1024, soft_min=16, soft_max=16384, subtype='PIXEL')
+    seed: IntProperty(name="Seed", default=0, soft_min=0)
+    count: IntProperty(name="Count", default=1, soft_min=1, soft_max=MAX_COUNT)
 
     def invoke(self, context, event):
         """From the panel: in the background, with a progress bar (ticker.py finishes it)."""
@@ -28,7 +33,7 @@ class TEXGAN_OT_generate(bpy.types.Operator):
             self.report({'ERROR'}, "TexGAN: a generation is running; wait for it or cancel it")
             return {'CANCELLED'}
         model = self._model(context)
-        if not model:
+        if not model or self._refused():
             return {'CANCELLED'}
         try:
             job = generation.GenerationJob(state.worker(), getattr(context, "active_object", None),
@@ -44,7 +49,7 @@ class TEXGAN_OT_generate(bpy.types.Operator):
     def execute(self, context):
         """From scripts: waits, so the images exist when the call returns."""
         model = self._model(context)
-        if not model:
+        if not model or self._refused():
             return {'CANCELLED'}
         obj = getattr(context, "active_object", None)
         try:
@@ -58,6 +63,14 @@ class TEXGAN_OT_generate(bpy.types.Operator):
         if warning:
             self.report({'WARNING'}, f"TexGAN: {warning}")
         return {'FINISHED'}
+
+    def _refused(self) -> bool:
+        """Seed and count out of range (sizes: the worker checks them against the model)."""
+        problem = (f"seed must be 0 or more, not {self.seed}" if self.seed < 0 else
+                   f"count must be 1 to {MAX_COUNT}, not {self.count}" if not 1 <= self.count <= MAX_COUNT else "")
+        if problem:
+            self.report({'ERROR'}, f"TexGAN: {problem}")
+        return bool(problem)
 
     def _model(self, context) -> str:
         model = self.model or _picked_model(context)

@@ -11,7 +11,9 @@ class TEXGAN_OT_remove_unused(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return not state.generating() and bool(cleanup.unused_images(bpy.data.images))
+        # Not "is there anything to remove": a batch script ending with this call must not
+        # fail on a file that is already clean (the panel shows the button only when needed).
+        return not state.generating()
 
     def execute(self, context):
         count, freed = cleanup.remove_unused(bpy.data.images)

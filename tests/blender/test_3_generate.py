@@ -1,6 +1,7 @@
 """bpy.ops.texgan.generate through the real worker and a model trained by the real CLI."""
 
 import numpy as np
+import pytest
 import bpy
 
 from blender_helpers import under_way, until_finished
@@ -91,6 +92,25 @@ def test_wrong_size_names_the_valid_sizes(addon, tiny_model):
         assert f"{W}" in str(e) and "stride" in str(e)
     else:
         raise AssertionError("a size off the stride was accepted")
+
+
+OUT_OF_RANGE = {"zero width": (dict(width=0), "width and height must be positive, not 0×64"),
+                "negative width": (dict(width=-16), "width and height must be positive, not -16×64"),
+                "huge height": (dict(height=100000), "height 100000 is too large"),
+                "negative seed": (dict(seed=-1), "seed must be 0 or more, not -1"),
+                "no variations": (dict(count=0), "count must be 1 to 64, not 0"),
+                "a thousand variations": (dict(count=1000), "count must be 1 to 64, not 1000")}
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE)
+def test_out_of_range_numbers_from_a_script_are_refused_not_clamped(addon, tiny_model, case):
+    """Blender clamps an operator property's hard limits in silence: width 0 made a 16-px
+    texture, count 1000 made 64 and height 100000 took four minutes at 16384."""
+    changes, message = OUT_OF_RANGE[case]
+    images = len(bpy.data.images)
+    with pytest.raises(RuntimeError, match=message):
+        bpy.ops.texgan.generate(**{"model": "tiny", "width": W, "height": H, **changes})
+    assert len(bpy.data.images) == images
 
 
 def test_an_object_that_cannot_hold_a_material_is_refused_before_generating(addon, tiny_model):

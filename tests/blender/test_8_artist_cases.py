@@ -196,7 +196,9 @@ def test_remove_unused_drops_only_generated_images_nothing_shows(addon, tiny_mod
     assert bpy.ops.texgan.remove_unused() == {'FINISHED'}
     assert not any(name in bpy.data.images for name in replaced)
     assert shown in bpy.data.images and "artists_own" in bpy.data.images
-    assert not bpy.ops.texgan.remove_unused.poll()
+    kept = set(bpy.data.images.keys())
+    assert bpy.ops.texgan.remove_unused() == {'FINISHED'}       # nothing left: a script goes on
+    assert set(bpy.data.images.keys()) == kept
     layout = RecordingLayout()
     addon.panels.draw_generate(layout, bpy.context)
     assert ("operator", "texgan.remove_unused") not in layout.calls
@@ -216,7 +218,8 @@ def test_remove_unused_keeps_the_latest_variations_and_what_the_artist_renamed_c
     assert bpy.ops.texgan.generate(model="tiny", width=64, height=64, seed=80, count=4) == {'FINISHED'}
     variations = [f"tiny_64x64_s{seed}" for seed in (80, 81, 82)]     # 83 is connected
     assert not addon.cleanup.unused_images(bpy.data.images)       # just asked for, not yet seen
-    assert not bpy.ops.texgan.remove_unused.poll()
+    assert bpy.ops.texgan.remove_unused() == {'FINISHED'}
+    assert all(name in bpy.data.images for name in variations)
 
     bpy.data.images[variations[0]].name = "chosen_one"            # the artist's now
     copy = bpy.data.images[variations[1]].copy()

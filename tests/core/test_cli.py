@@ -137,6 +137,9 @@ def small(tmp_path_factory):
                           "extra_names": {"textures": info["textures"] + ["ghost"]},
                           "odd_recipe": {"training": {**info["training"], "recipe": "fast"}}}.items():
         write_container(folder / f"{name}.texgan", entries, {**info, **changes})
+    weight = next(k for k, (dtype, _, _) in entries.items() if k.startswith("g.") and dtype == "F32")
+    dtype, shape, raw = entries[weight]
+    write_container(folder / "nan_weights.texgan", {**entries, weight: (dtype, shape, b"\xff" * len(raw))}, info)
     (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
     os.makedirs(folder / "run_samples")
     save_rgb(folder / "run_samples" / "photo.png", make_texture(40))
@@ -202,6 +205,8 @@ BAD = {
     "read-only image output": ["generate", "bricks", "--size", "64x64", "--out", "{d}/locked.png"],
     "read-only model output": ["train", "{d}/small.png", "--out", "{d}/locked.texgan", "--crop", "32"],
     "output linked to under a file": ["generate", "bricks", "--size", "64x64", "--out", "{d}/linked.png"],
+    "model whose weights are not numbers": ["generate", "{d}/nan_weights.texgan", "--size", "64x64",
+                                            "--out", "{d}/o.png"],
 }
 
 
@@ -230,7 +235,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "size starting with a dash": "width must be a positive number of pixels, not -5",
             "empty output name": "not an empty one", "read-only image output": "locked.png: it is read-only",
             "read-only model output": "locked.texgan: it is read-only",
-            "output linked to under a file": "small.png is a file, not a folder"}
+            "output linked to under a file": "small.png is a file, not a folder",
+            "model whose weights are not numbers": "some of its weights are not numbers"}
 
 
 @pytest.mark.parametrize("case", BAD)
