@@ -30,6 +30,8 @@ def check_target(obj) -> None:
     if obj.type in NODELESS_TYPES:
         raise WiringError(f"'{obj.name}' is a Grease Pencil object: its materials take no "
                           "image textures")
+    if obj.type == 'VOLUME':   # its material's Surface, where Base Color is, never renders
+        raise WiringError(f"'{obj.name}' is a volume object: it has no surface for an image texture")
     material = obj.active_material
     if material is not None and material.library is not None:
         raise WiringError(f"the material '{material.name}' is linked from another file and cannot "

@@ -40,6 +40,20 @@ def test_a_grease_pencil_object_is_refused_before_generating(addon, tiny_model):
     assert len(bpy.data.images) == images
 
 
+def test_a_volume_object_is_refused_before_generating(addon, tiny_model):
+    """A volume renders its material's Volume output only: Base Color on the Surface side
+    would be wired, packed and never seen."""
+    bpy.ops.object.volume_add()
+    volume = bpy.context.active_object
+    images = len(bpy.data.images)
+    try:
+        with pytest.raises(RuntimeError, match="volume object"):
+            bpy.ops.texgan.generate(model="tiny", width=W, height=H)
+    finally:
+        bpy.data.objects.remove(volume)
+    assert len(bpy.data.images) == images
+
+
 def test_a_linked_material_is_refused_not_silently_left_unchanged(addon, tiny_model, tmp_path):
     material = bpy.data.materials.new("LibMat")
     library_file = tmp_path / "lib.blend"
