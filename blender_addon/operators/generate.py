@@ -20,7 +20,7 @@ class TEXGAN_OT_generate(bpy.types.Operator):
     model: StringProperty(name="Model", description="Model name or .texgan path "
                           "(empty: the one picked in the TexGAN panel)")
     # Soft limits only: Blender clamps a hard min or max without a word, so a script asking
-    # for width 0 or count 1000 got some other texture. `_refusal` and the worker's size
+    # for width 0 or count 1000 got some other texture. `_refused` and the worker's size
     # check say what is wrong instead.
     width: IntProperty(name="Width", default=1024, soft_min=16, soft_max=16384, subtype='PIXEL')
     height: IntProperty(name="Height", default=1024, soft_min=16, soft_max=16384, subtype='PIXEL')

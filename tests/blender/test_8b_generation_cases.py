@@ -26,31 +26,25 @@ def _start(addon, obj, width, height, seed=0, count=1, client=None):
     return job
 
 
-def test_a_grease_pencil_object_is_refused_before_generating(addon, tiny_model):
-    """Its materials are strokes and fills with no node tree: the job used to raise in the
-    timer and stay RUNNING, blocking Generate until Blender restarted."""
-    bpy.ops.object.grease_pencil_add(type='STROKE')
-    pencil = bpy.context.active_object
-    images = len(bpy.data.images)
-    try:
-        with pytest.raises(RuntimeError, match="Grease Pencil"):
-            bpy.ops.texgan.generate(model="tiny", width=W, height=H)
-    finally:
-        bpy.data.objects.remove(pencil)
-    assert len(bpy.data.images) == images
+# Objects whose materials cannot show an image texture. Grease Pencil: strokes and fills
+# with no node tree (the job used to raise in the timer and stay RUNNING, blocking Generate
+# until Blender restarted). Volume: only the Volume output renders, so Base Color on the
+# Surface side would be wired, packed and never seen.
+NO_IMAGE_TARGETS = {"grease pencil": (lambda: bpy.ops.object.grease_pencil_add(type='STROKE'), "Grease Pencil"),
+                    "volume": (bpy.ops.object.volume_add, "volume object")}
 
 
-def test_a_volume_object_is_refused_before_generating(addon, tiny_model):
-    """A volume renders its material's Volume output only: Base Color on the Surface side
-    would be wired, packed and never seen."""
-    bpy.ops.object.volume_add()
-    volume = bpy.context.active_object
+@pytest.mark.parametrize("kind", NO_IMAGE_TARGETS)
+def test_an_object_whose_material_shows_no_image_is_refused_before_generating(addon, tiny_model, kind):
+    add, message = NO_IMAGE_TARGETS[kind]
+    add()
+    obj = bpy.context.active_object
     images = len(bpy.data.images)
     try:
-        with pytest.raises(RuntimeError, match="volume object"):
+        with pytest.raises(RuntimeError, match=message):
             bpy.ops.texgan.generate(model="tiny", width=W, height=H)
     finally:
-        bpy.data.objects.remove(volume)
+        bpy.data.objects.remove(obj)
     assert len(bpy.data.images) == images
 
 
