@@ -9,6 +9,7 @@ checkpoint between steps, so a checkpoint is never cut in half by our own stop.
 import contextlib
 import copy
 import datetime
+import math
 import os
 import signal
 import threading
@@ -143,6 +144,7 @@ class Trainer:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=tc.lr_d, betas=tuple(tc.betas))
         self.step, self.seconds = 0, 0.0
         self._calibrated_at = None
+        self.saved_step = None          # the step of the checkpoint on disk, if this run has one
         self.patch_loss = PatchSWDLoss(self.exemplars, tc.patch_levels) if tc.patch_weight > 0 else None
         # per-exemplar loss targets, moved to the device once rather than every step
         self._targets = torch.stack([torch.stack([e.mean((1, 2)), e.std((1, 2))])
@@ -298,6 +300,8 @@ class Trainer:
                 t0 = time.monotonic()
                 losses = self.train_step()
                 self.seconds += time.monotonic() - t0
+                if not all(math.isfinite(v) for v in losses.values()):
+                    raise TexganError(self._diverged_message())     # before any save: keep the last good one
                 window_steps += 1
                 elapsed = time.monotonic() - window_start
                 if elapsed > 0:
@@ -319,6 +323,11 @@ class Trainer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _diverged_message(self) -> str:
+        kept = "nothing was saved" if self.saved_step is None else f"the checkpoint of step {self.saved_step} is kept"
+        return (f"training diverged at step {self.step} (its losses are no longer numbers); {kept}. "
+                f"Start again with another --seed or lower learning rates")
 
     def _on_signal(self, signum, frame):
         self.stop_reason = signum
@@ -365,6 +374,7 @@ class Trainer:
             parts[name] = {f"{i}.{k}": v for i, s in sd["state"].items() for k, v in s.items()}
             meta[name + "_groups"] = sd["param_groups"]
         save_state(self.state_file, parts, meta)
+        self.saved_step = self.step
 
     def _restore(self, parts, meta):
         self.G.load_state_dict(parts["g"])
@@ -384,3 +394,4 @@ class Trainer:
         torch.set_rng_state(parts["rng"]["torch"])
         self.rng.set_state(parts["rng"]["data"])
         self.step, self.seconds = int(meta["step"]), float(meta["seconds"])
+        self.saved_step = self.step

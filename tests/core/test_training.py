@@ -348,3 +348,23 @@ def test_a_training_started_to_outlive_its_terminal_ignores_sighup(exemplar, tmp
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM, err
+
+
+def test_a_training_that_diverges_stops_and_keeps_its_last_good_checkpoint(exemplar, tmp_path):
+    """Once the losses are no longer numbers every later checkpoint would hold NaN weights
+    (a black texture) and replace the good one: the run must stop and say so instead."""
+    from texgan_core.errors import TexganError
+
+    out = tmp_path / "d.texgan"
+    trainer = _trainer(exemplar, out, 10)       # checkpoints every 100 steps: the next after step 2 is at the end
+    for _ in range(2):
+        trainer.train_step()
+    trainer.save()
+    good = out.read_bytes()
+    with torch.no_grad():                       # what an exploding step leaves behind
+        next(trainer.D.parameters()).fill_(float("nan"))
+    with pytest.raises(TexganError, match="diverged at step 3 .*the checkpoint of step 2 is kept"):
+        trainer.run()
+    assert out.read_bytes() == good
+    model = texgan_core.load_model(out, device="cpu")
+    assert np.isfinite(model.generate(32, 32, seed=0)).all() and model.info["training"]["steps"] == 2
