@@ -78,7 +78,10 @@ def exit_text(returncode) -> str:
 
 # The command line's hints, in the terms of Blender's panel and preferences.
 _BLENDER_WORDS = (("(use --device auto or cpu)", "(set Device to Auto or CPU in TexGAN preferences)"),
-                  (": use a larger image or a smaller --crop", ": use a larger image"))
+                  (": use a larger image or a smaller --crop", ": use a larger image"),
+                  # the panel has neither option, and the same run would diverge again
+                  (". Start again with another --seed or lower learning rates",
+                   ". Please report it, with the exemplar image"))
 
 
 def for_blender(message: str) -> str:

@@ -134,6 +134,15 @@ def test_messages_speak_of_the_panel_not_of_command_line_flags(addon, tmp_path):
     assert "larger image" in job.message and "--crop" not in job.message
 
 
+def test_a_diverged_training_is_told_in_the_panel_without_command_line_options(addon):
+    from types import SimpleNamespace
+    from texgan_core.train import Trainer
+    message = Trainer._diverged_message(SimpleNamespace(step=812, saved_step=750))
+    assert "--" in message                                    # the command line's advice
+    shown = addon.subprocess_env.for_blender(message)
+    assert "diverged at step 812" in shown and "step 750 is kept" in shown and "--" not in shown
+
+
 def _failed_start(addon, settings, model_name):
     """Start Training from the panel's settings; the failed job's message."""
     settings.model_name, settings.quality, settings.steps = model_name, 'CUSTOM', 2
