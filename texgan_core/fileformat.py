@@ -4,12 +4,15 @@ Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian hea
 a JSON header naming each tensor's dtype, shape and byte range, then the raw bytes. It holds
 no code, so loading a model can never execute anything; and it needs no torch, so Blender's
 own process can read a model's info and thumbnail. Our metadata sits under `__metadata__`
-as `{"format": "texgan", "version": "1", "info": "<json>"}`.
+as `{"format": "texgan", "version": "1", "info": "<json>", "crc32": "<hex>"}`: the CRC-32 of
+the raw bytes, so a damaged byte is found on load instead of drawing a wrong texture (files
+written before it existed have none and are read as they are).
 """
 
 import json
 import os
 import struct
+import zlib
 from pathlib import Path
 
 from .atomic import atomic_write_bytes
@@ -39,6 +42,7 @@ def write_container(path, tensors: dict, info: dict) -> None:
                         "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
         blobs.append(raw)
+    header["__metadata__"]["crc32"] = f"{_crc32(blobs):08x}"
     head = json.dumps(header, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)  # safetensors aligns the data to 8 bytes
     atomic_write_bytes(path, struct.pack("<Q", len(head)) + head + b"".join(blobs))
@@ -83,7 +87,7 @@ def read_container(path, with_data: bool = True, kind: str = "model file"):
                           f"this TexGAN reads version {VERSION}: update TexGAN")
     data = memoryview(blob)[8 + n:]
     data_size = len(data) if with_data else file_size - 8 - n
-    tensors = {}
+    tensors, max_end = {}, 0
     for name, entry in header.items():
         try:
             dtype, shape, (start, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
@@ -93,9 +97,19 @@ def read_container(path, with_data: bool = True, kind: str = "model file"):
         if not (0 <= start <= end <= data_size) or end - start != size:
             raise TexganError(f"{kind} is truncated or damaged: {path}")
         tensors[name] = (dtype, tuple(shape), data[start:end] if with_data else None)
+        max_end = max(max_end, end)
     if not _plausible_info(info):
         raise TexganError(f"{kind} has damaged metadata: {path}")
+    if with_data and "crc32" in meta and meta["crc32"] != f"{_crc32([data[:max_end]]):08x}":
+        raise TexganError(f"{kind} is damaged (its checksum does not match): {path}")
     return info, tensors
+
+
+def _crc32(blobs) -> int:
+    crc = 0
+    for blob in blobs:
+        crc = zlib.crc32(blob, crc)
+    return crc
 
 
 def _plausible_info(info) -> bool:

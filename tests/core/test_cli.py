@@ -140,6 +140,10 @@ def small(tmp_path_factory):
     weight = next(k for k, (dtype, _, _) in entries.items() if k.startswith("g.") and dtype == "F32")
     dtype, shape, raw = entries[weight]
     write_container(folder / "nan_weights.texgan", {**entries, weight: (dtype, shape, b"\xff" * len(raw))}, info)
+    write_container(folder / "flipped.texgan", entries, info)      # as written now: with a checksum
+    flipped = bytearray((folder / "flipped.texgan").read_bytes())
+    flipped[len(flipped) // 2] ^= 0x10                                  # one bit, inside the weights
+    (folder / "flipped.texgan").write_bytes(bytes(flipped))
     (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
     os.makedirs(folder / "run_samples")
     save_rgb(folder / "run_samples" / "photo.png", make_texture(40))
@@ -207,6 +211,7 @@ BAD = {
     "output linked to under a file": ["generate", "bricks", "--size", "64x64", "--out", "{d}/linked.png"],
     "model whose weights are not numbers": ["generate", "{d}/nan_weights.texgan", "--size", "64x64",
                                             "--out", "{d}/o.png"],
+    "model with one bit flipped": ["generate", "{d}/flipped.texgan", "--size", "64x64", "--out", "{d}/o.png"],
 }
 
 
@@ -236,7 +241,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "empty output name": "not an empty one", "read-only image output": "locked.png: it is read-only",
             "read-only model output": "locked.texgan: it is read-only",
             "output linked to under a file": "small.png is a file, not a folder",
-            "model whose weights are not numbers": "some of its weights are not numbers"}
+            "model whose weights are not numbers": "some of its weights are not numbers",
+            "model with one bit flipped": "damaged (its checksum does not match)"}
 
 
 @pytest.mark.parametrize("case", BAD)
