@@ -1,6 +1,7 @@
 """The bundled models: at least three, small, documented, and they make tileable textures."""
 
 import numpy as np
+import pytest
 
 import texgan_core
 from texgan_core.catalog import BUNDLED_DIR, list_models
@@ -26,3 +27,17 @@ def test_bundled_models_generate_varied_tileable_textures():
         wrap = np.abs(a[:, -1] - a[:, 0]).mean()
         interior = np.mean([np.abs(a[:, k * 16 - 1] - a[:, k * 16]).mean() for k in range(1, 16)])
         assert 0.75 < wrap / interior < 1.33
+
+
+def test_a_damaged_copy_of_a_bundled_model_is_refused_on_load(tmp_path):
+    """The shipped files carry the container's checksum: a copy damaged on its way to a user
+    says so, instead of drawing a wrong texture."""
+    from texgan_core.errors import TexganError
+
+    for entry in (e for e in list_models() if e.bundled):
+        damaged = bytearray(entry.path.read_bytes())
+        damaged[len(damaged) // 2] ^= 0x10
+        copy = tmp_path / entry.path.name
+        copy.write_bytes(bytes(damaged))
+        with pytest.raises(TexganError, match="checksum"):
+            texgan_core.load_model(copy, device="cpu")
