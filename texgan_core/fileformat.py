@@ -42,10 +42,11 @@ def write_container(path, tensors: dict, info: dict) -> None:
                         "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
         blobs.append(raw)
-    header["__metadata__"]["crc32"] = f"{_crc32(blobs):08x}"
+    data = b"".join(blobs)
+    header["__metadata__"]["crc32"] = f"{zlib.crc32(data):08x}"
     head = json.dumps(header, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)  # safetensors aligns the data to 8 bytes
-    atomic_write_bytes(path, struct.pack("<Q", len(head)) + head + b"".join(blobs))
+    atomic_write_bytes(path, struct.pack("<Q", len(head)) + head + data)
 
 
 def read_container(path, with_data: bool = True, kind: str = "model file"):
@@ -100,16 +101,9 @@ def read_container(path, with_data: bool = True, kind: str = "model file"):
         max_end = max(max_end, end)
     if not _plausible_info(info):
         raise TexganError(f"{kind} has damaged metadata: {path}")
-    if with_data and "crc32" in meta and meta["crc32"] != f"{_crc32([data[:max_end]]):08x}":
+    if with_data and "crc32" in meta and meta["crc32"] != f"{zlib.crc32(data[:max_end]):08x}":
         raise TexganError(f"{kind} is damaged (its checksum does not match): {path}")
     return info, tensors
-
-
-def _crc32(blobs) -> int:
-    crc = 0
-    for blob in blobs:
-        crc = zlib.crc32(blob, crc)
-    return crc
 
 
 def _plausible_info(info) -> bool:
