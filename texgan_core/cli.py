@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import ARCHS, LOSSES, PRECISIONS
+from .config import ARCHS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE
 from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
@@ -134,8 +134,7 @@ def _train_config(args):
         if value is not None:
             changes[field] = value
     if args.resume:     # what is not given comes from the checkpoint
-        changes.update({name: None for name in ("steps", "checkpoint_every", "sample_every")
-                        if getattr(args, name) is None})
+        changes.update({name: None for name in RESUME_MAY_CHANGE if getattr(args, name) is None})
     if args.r1 is not None and not 0 <= args.r1 < float("inf"):    # NaN too
         raise TexganError(f"--r1 must be zero or positive, not {args.r1}")
     if args.lr_floor is not None and not 0 < args.lr_floor <= 1:

@@ -109,6 +109,9 @@ class TrainConfig:
 ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
 LOSSES = ("nonsaturating", "hinge")     # TrainConfig.loss
 PRECISIONS = ("fp32", "bf16")           # TrainConfig.precision
+# What a resumed training may take from its caller; the rest of the recipe is the
+# checkpoint's, so that a resumed run is the run it continues (None: keep the checkpoint's).
+RESUME_MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
 
 
 # What a model file written before a key existed meant by leaving it out.
@@ -144,5 +147,5 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "TileConfig", "DCGANConfig", "TrainConfig", "model_config_from_dict",
-           "train_config_from_dict", "to_dict"]
+__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
+           "model_config_from_dict", "train_config_from_dict", "to_dict"]

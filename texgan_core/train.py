@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from .augment import diff_augment, parse_policy
-from .config import ARCHS, LOSSES, DCGANConfig, TrainConfig, model_config_from_dict, train_config_from_dict
+from .config import (ARCHS, LOSSES, RESUME_MAY_CHANGE, DCGANConfig, TrainConfig, model_config_from_dict,
+                     train_config_from_dict)
 from .devices import resolve_device, training_dtype
 from .errors import TexganError, first_line
 from .generate import TextureModel
@@ -100,7 +101,7 @@ class Trainer:
             with self._damaged_state():
                 saved = train_config_from_dict(meta["train_config"])
                 kept = {name: getattr(saved, name) if getattr(given, name, None) is None else getattr(given, name)
-                        for name in ("steps", "checkpoint_every", "sample_every")}
+                        for name in RESUME_MAY_CHANGE}
                 tc = replace(saved, **kept)
                 if min(tc.crop, tc.batch, tc.steps) < 1:
                     raise ValueError("crop, batch and steps must be positive")
