@@ -66,11 +66,14 @@ class TEXGAN_OT_generate(bpy.types.Operator):
 
     def _refused(self) -> bool:
         """Seed and count out of range (sizes: the worker checks them against the model)."""
-        problem = (f"seed must be 0 or more, not {self.seed}" if self.seed < 0 else
-                   f"count must be 1 to {MAX_COUNT}, not {self.count}" if not 1 <= self.count <= MAX_COUNT else "")
-        if problem:
-            self.report({'ERROR'}, f"TexGAN: {problem}")
-        return bool(problem)
+        if self.seed < 0:
+            problem = f"seed must be 0 or more, not {self.seed}"
+        elif not 1 <= self.count <= MAX_COUNT:
+            problem = f"count must be 1 to {MAX_COUNT}, not {self.count}"
+        else:
+            return False
+        self.report({'ERROR'}, f"TexGAN: {problem}")
+        return True
 
     def _model(self, context) -> str:
         model = self.model or _picked_model(context)
