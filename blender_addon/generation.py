@@ -33,15 +33,26 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
              count: int = 1) -> Result:
     """`count` images with seeds seed, seed+1, ...; all kept in the file, the last one shown.
 
-    Raises worker.WorkerError (the worker's message) or material_wiring.WiringError.
+    Raises worker.WorkerError (the worker's message) or material_wiring.WiringError, and
+    Interrupted on Ctrl+C (bpy as a module), after keeping the images already made.
     With obj None the images are only made (batch use without a scene object).
     """
     job = GenerationJob(client, obj, model, width, height, seed, count)
-    job.run()
+    try:
+        job.run()
+    except KeyboardInterrupt:
+        job.cancel()
+        job.poll()                      # the images already made, as Cancel keeps them
+        raise Interrupted(f"interrupted; {len(job.result.images)} of {count} made"
+                          + (", kept in the file" if job.result.images else "")) from None
     job.poll()
     if job.error is not None:
         raise job.error
     return job.result
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl+C stopped a scripted generation; its message says what was kept."""
 
 
 CANCELLED = "CANCELLED"   # GenerationJob.state: RUNNING, then DONE, CANCELLED or FAILED

@@ -144,14 +144,20 @@ class WorkerClient:
             except (OSError, ValueError):
                 self._kill()
                 raise WorkerError(f"the TexGAN worker stopped: {self.stderr_tail()}") from None
-            while True:
-                reply = self._read(timeout or self.request_timeout, "answer")
-                if reply.get("id") != self._next_id:
-                    continue                     # older replies belong to abandoned requests
-                if reply.get("event") != "progress":
-                    break
-                if on_progress is not None:
-                    on_progress(float(reply.get("done", 0.0)))
+            try:
+                while True:
+                    reply = self._read(timeout or self.request_timeout, "answer")
+                    if reply.get("id") != self._next_id:
+                        continue                 # older replies belong to abandoned requests
+                    if reply.get("event") != "progress":
+                        break
+                    if on_progress is not None:
+                        on_progress(float(reply.get("done", 0.0)))
+            except KeyboardInterrupt:
+                # Ctrl+C in a script (bpy as a module). Left running, the worker would go on
+                # with the abandoned request (minutes at large sizes) and write its result.
+                self._kill()
+                raise
         if not reply.get("ok"):
             raise WorkerError(for_blender(reply.get("error") or "the TexGAN worker failed without a message"))
         return reply
@@ -161,13 +167,14 @@ class WorkerClient:
         """H×W×3 float32 in [0, 1], row 0 at the top (as the core returns it)."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         out = self._tmp / f"out-{os.getpid()}-{self._next_id + 1}.npy"
-        self.request("generate", on_progress=on_progress, model=str(model), width=int(width),
-                     height=int(height), seed=int(seed), texture=int(texture),
-                     device=self.runtime.device, extra_dirs=self.runtime.extra_dirs(), out=str(out))
-        try:
+        try:    # the file goes whatever happens: an 8192² result is 768 MiB
+            self.request("generate", on_progress=on_progress, model=str(model), width=int(width),
+                         height=int(height), seed=int(seed), texture=int(texture),
+                         device=self.runtime.device, extra_dirs=self.runtime.extra_dirs(), out=str(out))
             return np.load(out, allow_pickle=False)
-        finally:
-            out.unlink(missing_ok=True)
+        finally:   # with the worker's partial file, if it was stopped while writing
+            for written in self._tmp.glob(f"{out.name}*"):
+                written.unlink(missing_ok=True)
 
 
 def _pump(stream, put, mark_end: bool = True) -> None:

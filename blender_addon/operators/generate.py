@@ -55,7 +55,9 @@ class TEXGAN_OT_generate(bpy.types.Operator):
         try:
             result = generation.generate(state.worker(), obj, model, self.width, self.height,
                                          self.seed, self.count)
-        except (WorkerError, WiringError) as e:
+        except (WorkerError, WiringError, generation.Interrupted) as e:
+            # Interrupted too: raised on through Blender it became a RuntimeError holding a
+            # traceback; as a report it is the script's one-line RuntimeError all the same
             self.report({'ERROR'}, f"TexGAN: {e}")
             return {'CANCELLED'}
         self.report({'INFO'}, f"TexGAN: {generation.summary(result)}")

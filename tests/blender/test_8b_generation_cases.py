@@ -109,6 +109,39 @@ def test_cancel_while_an_image_is_read_back_makes_no_more(addon, tiny_model):
     assert job.message.startswith("cancelled; 1 of 3 made")
 
 
+def test_ctrl_c_in_a_script_keeps_the_images_made_and_stops_the_worker(addon, tiny_model, monkeypatch):
+    """bpy as a module: Ctrl+C is a KeyboardInterrupt in the waiting script. It used to
+    come out as a RuntimeError holding a traceback, drop the images already made, and leave
+    the worker on the abandoned request (minutes at large sizes) with its result file."""
+    client = addon.state.worker()
+
+    class CtrlCOnTheSecondImage:
+        def generate(self, model, width, height, seed=0, on_progress=None, **kwargs):
+            def progress(done):
+                if seed == 81:      # as the worker writes the result: it must not stay behind
+                    deadline = time.monotonic() + 60
+                    while not list(client._tmp.glob("*.npy")) and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    raise KeyboardInterrupt
+                on_progress(done)
+            return client.generate(model, width, height, seed=seed, on_progress=progress, **kwargs)
+
+        def abort(self):
+            client.abort()
+
+    _cube()
+    with monkeypatch.context() as patch:
+        patch.setattr(addon.state, "worker", CtrlCOnTheSecondImage)
+        with pytest.raises(RuntimeError) as raised:
+            bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=80, count=3)
+    assert "interrupted; 1 of 3 made, kept in the file" in str(raised.value)
+    assert "Traceback" not in str(raised.value)
+    made = [im for im in bpy.data.images if im.name.startswith(f"tiny_{W}x{H}_s8")]
+    assert [im.name for im in made] == ["tiny_128x64_s80"] and made[0].packed_file is not None
+    assert not client.alive() and not list(client._tmp.glob("*.npy"))
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=90) == {'FINISHED'}
+
+
 def test_opening_another_file_ends_the_generation_and_brings_none_of_its_images(
         addon, tiny_model, tmp_path):
     job = _start(addon, _cube(), 4096, 4096, seed=50)
