@@ -2,7 +2,9 @@
 
 import os
 import stat
+import string
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +37,7 @@ def atomic_file(path):
     """
     path = _followed(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes 0600; a saved file should not be private. The owner keeps write
@@ -54,6 +57,34 @@ def atomic_file(path):
             e.filename = str(path)
         raise
     _fsync_dir(path.parent)
+
+
+# A temporary nothing has written to for this long lost its writer (killed mid-write: SIGKILL,
+# out of memory, power loss); one being written is touched at every write call.
+STALE_AFTER_SECONDS = 3600.0
+_MKSTEMP_LETTERS = frozenset(string.ascii_lowercase + string.digits + "_")
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporaries killed writes of `path` left (`.NAME.xxxxxxxx.tmp`): with
+    a training that can be killed at any time and PNGs of up to a gigabyte, they would
+    pile up hidden beside it."""
+    prefix, now = f".{path.name}.", time.time()
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        middle = entry.name[len(prefix):-len(".tmp")]
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp") and len(middle) == 8
+                and set(middle) <= _MKSTEMP_LETTERS):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and \
+                    now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_SECONDS:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def atomic_write_bytes(path, data: bytes) -> None:

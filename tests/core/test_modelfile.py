@@ -73,6 +73,25 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
     assert [p.name for p in tmp_path.iterdir()] == ["m.texgan"]  # no temporary left behind
 
 
+def test_a_write_removes_what_killed_writes_of_the_same_file_left(tmp_path):
+    """kill -9 or the out-of-memory killer mid-write leaves a hidden temporary; the next
+    save of that file removes the stale ones, and no other file's or a live writer's."""
+    import os
+    import time
+
+    hour_ago = time.time() - 3601
+    stale = [tmp_path / ".m.texgan.k2j_9x0q.tmp", tmp_path / ".m.texgan.abcdefgh.tmp"]
+    kept = [tmp_path / ".m.texgan.zz12ab34.tmp",      # being written right now
+            tmp_path / ".other.png.k2j_9x0q.tmp",     # another file's
+            tmp_path / ".m.texgan.my-notes.tmp"]      # not a name a write makes
+    for path in stale + kept:
+        path.write_bytes(b"partial")
+        if path is not kept[0]:
+            os.utime(path, (hour_ago, hour_ago))
+    atomic_write_bytes(tmp_path / "m.texgan", b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.texgan", *(p.name for p in kept)])
+
+
 def test_written_files_follow_the_umask_not_private(tmp_path):
     import os
     import stat
