@@ -91,7 +91,8 @@ class GenerationJob:
                 def seen(done, i=i):
                     self.progress = (i + done) / self.count
                 self._made.put((self.seed + i, self.client.generate(
-                    self.model, self.width, self.height, seed=self.seed + i, on_progress=seen)))
+                    self.model, self.width, self.height, seed=self.seed + i, on_progress=seen,
+                    stopped=lambda: self._cancelled)))
         except Exception as e:  # noqa: BLE001 - WorkerError, or the result file unreadable
             self._failure = e
         finally:

@@ -128,13 +128,19 @@ class WorkerClient:
         WorkerError, and the next one starts a new worker."""
         self._kill()
 
-    def request(self, cmd: str, timeout: float = None, on_progress=None, **fields) -> dict:
+    def request(self, cmd: str, timeout: float = None, on_progress=None, stopped=None,
+                **fields) -> dict:
         """Send one request and return the worker's reply; raise WorkerError on any failure.
-        `on_progress(fraction)` is called for the worker's progress events."""
+        `on_progress(fraction)` is called for the worker's progress events. `stopped()` says
+        whether the caller has since called `abort`: one that came while a new worker was
+        being started found no process to kill."""
         with self._lock:
             if not self.alive():
                 self._kill()
                 self._start()
+                if stopped is not None and stopped():
+                    self._kill()
+                    raise WorkerError("the TexGAN worker was stopped")
             self._next_id += 1
             self._stderr.clear()                 # a failure's message is about this request
             message = {"id": self._next_id, "cmd": cmd, **fields}
@@ -163,13 +169,13 @@ class WorkerClient:
         return reply
 
     def generate(self, model: str, width: int, height: int, seed: int = 0,
-                 texture: int = 0, on_progress=None) -> np.ndarray:
+                 texture: int = 0, on_progress=None, stopped=None) -> np.ndarray:
         """H×W×3 float32 in [0, 1], row 0 at the top (as the core returns it)."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         out = self._tmp / f"out-{os.getpid()}-{self._next_id + 1}.npy"
         try:    # the file goes whatever happens: an 8192² result is 768 MiB
-            self.request("generate", on_progress=on_progress, model=str(model), width=int(width),
-                         height=int(height), seed=int(seed), texture=int(texture),
+            self.request("generate", on_progress=on_progress, stopped=stopped, model=str(model),
+                         width=int(width), height=int(height), seed=int(seed), texture=int(texture),
                          device=self.runtime.device, extra_dirs=self.runtime.extra_dirs(), out=str(out))
             return np.load(out, allow_pickle=False)
         finally:   # with the worker's partial file, if it was stopped while writing

@@ -109,6 +109,28 @@ def test_cancel_while_an_image_is_read_back_makes_no_more(addon, tiny_model):
     assert job.message.startswith("cancelled; 1 of 3 made")
 
 
+def test_cancel_while_a_new_worker_starts_makes_nothing(addon, tiny_model, monkeypatch):
+    """Cancel landing while the worker process is being created found no process to kill:
+    the whole image was made (minutes at large sizes) and kept."""
+    client = addon.state.worker()
+    client.close()                                  # the next request starts a new worker
+    job = addon.generation.GenerationJob(client, _cube(), "tiny", W, H, seed=40)
+    popen = addon.worker.subprocess.Popen
+
+    def cancelled_while_starting(*args, **kwargs):
+        job.cancel()
+        return popen(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(addon.worker.subprocess, "Popen", cancelled_while_starting)
+        job.start()
+        addon.state.generation = job
+        until_finished(addon, job)
+    assert job.state == addon.generation.CANCELLED and job.message == "cancelled"
+    assert not job.result.images and not client.alive()
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=41) == {'FINISHED'}
+
+
 def test_ctrl_c_in_a_script_keeps_the_images_made_and_stops_the_worker(addon, tiny_model, monkeypatch):
     """bpy as a module: Ctrl+C is a KeyboardInterrupt in the waiting script. It used to
     come out as a RuntimeError holding a traceback, drop the images already made, and leave
