@@ -122,12 +122,22 @@ def read_info(path) -> dict:
     return info
 
 
+MAX_THUMBNAIL_SIDE = 1024      # TexGAN writes 128²
+
+
 def read_thumbnail_png(path) -> bytes:
-    """PNG bytes of the small preview stored in the model file."""
+    """PNG bytes of the small preview stored in the model file, if it is a PNG of a
+    thumbnail's size: Blender decodes it in its own process, and a 16k² PNG of 1 MB took
+    it a gigabyte of memory."""
     _, tensors = read_container(path)
     if THUMBNAIL_KEY not in tensors:
         raise TexganError(f"model file has no thumbnail: {path}")
-    return bytes(tensors[THUMBNAIL_KEY][2])
+    png = bytes(tensors[THUMBNAIL_KEY][2])
+    # the signature, then the IHDR chunk: its length, its type, width and height
+    if len(png) < 24 or png[:16] != b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" or \
+            max(struct.unpack(">II", png[16:24])) > MAX_THUMBNAIL_SIDE:
+        raise TexganError(f"model file has a damaged thumbnail: {path}")
+    return png
 
 
 def _count(shape) -> int:

@@ -24,6 +24,24 @@ def test_save_load_round_trip_reproduces_the_trained_generator(tiny_model):
     assert read_thumbnail_png(path).startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("thumbnail", ["16000 px", "not a png", "cut short"])
+def test_a_model_whose_thumbnail_is_not_a_small_png_still_loads_without_it(tiny_model, tmp_path, thumbnail):
+    """Blender decodes the thumbnail in its own process: a 16k² PNG of 1 MB took it a
+    gigabyte. Such a thumbnail is refused; the model itself is not damaged."""
+    from texgan_core.modelfile import save_model
+
+    path, trainer = tiny_model
+    good = read_thumbnail_png(path)
+    ihdr = struct.pack(">IIBBBBB", 16000, 16000, 8, 2, 0, 0, 0)
+    data = {"16000 px": good[:16] + ihdr + good[29:], "not a png": b"GIF89a" + good[6:],
+            "cut short": good[:20]}[thumbnail]
+    odd = tmp_path / "odd.texgan"
+    save_model(odd, trainer.G_ema, trainer.model_config, ["blobs"], {}, data)
+    with pytest.raises(TexganError, match="damaged thumbnail"):
+        read_thumbnail_png(odd)
+    assert texgan_core.load_model(odd, device="cpu").generate(32, 32).shape == (32, 32, 3)
+
+
 def test_corrupt_truncated_and_foreign_files_give_a_clear_error(tiny_model, tmp_path):
     good = tiny_model[0].read_bytes()
     cases = {
