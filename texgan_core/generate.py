@@ -88,8 +88,10 @@ class TextureModel:
         if not self.tiles:
             yield from self._mosaic(noise["z"], rows, cols, max(1, chunk // s))
             return
-        grid = self.generator.grid_input(_to(noise, self.device))     # (1, C0, rows, cols)
-        yield from self._windows(grid, rows, cols, max(1, chunk // s))
+        noise = _to(noise, self.device)
+        coarse, fine = self.generator.coarse_grid(noise), noise["fine"]
+        del noise                   # the windows take what they need from these two
+        yield from self._windows(coarse, fine, rows, cols, max(1, chunk // s))
 
     def _mosaic(self, z, rows, cols, block):
         """DCGAN: one independent 64² sample per cell (it cannot tile), a block of rows at a time."""
@@ -99,10 +101,12 @@ class TextureModel:
             part = {"z": z[r0 * cols:(r0 + nr) * cols], "rows": nr, "cols": cols}
             yield r0 * s, _to_image(self.generator(part))
 
-    def _windows(self, grid, rows, cols, block):
+    def _windows(self, coarse, fine, rows, cols, block):
         """Run the generator in valid mode on wrapped windows of the cell grid, one chunk of
         at most block × block cells at a time. Wrapping the small grid once beats wrap-padding
-        every large feature map (measured: a seventh of the time went to those copies)."""
+        every large feature map (measured: a seventh of the time went to those copies). The
+        grid is joined from its coarse part and the per-level noise a window at a time: joined
+        whole it copied the frame's noise (16384²: 1.4 GB more at the peak)."""
         s = self.stride
         halo = self.generator.halo_cells()
         start, _ = self.generator.valid_span(halo)
@@ -111,9 +115,10 @@ class TextureModel:
             band = np.empty((nr * s, cols * s, self.config.channels), np.float32)
             for c0 in range(0, cols, block):
                 nc = min(block, cols - c0)
-                ri = torch.arange(r0 - halo, r0 + nr + halo, device=grid.device) % rows
-                ci = torch.arange(c0 - halo, c0 + nc + halo, device=grid.device) % cols
-                window = grid[:, :, ri][:, :, :, ci].contiguous(memory_format=torch.channels_last)
+                ri = torch.arange(r0 - halo, r0 + nr + halo, device=fine.device) % rows
+                ci = torch.arange(c0 - halo, c0 + nc + halo, device=fine.device) % cols
+                window = torch.cat([coarse[:, :, ri][:, :, :, ci], fine[:, :, ri][:, :, :, ci]], 1)
+                window = window.contiguous(memory_format=torch.channels_last)
                 piece = self.network.synthesize(window, circular=False)
                 piece = piece[..., -start:-start + nr * s, -start:-start + nc * s]
                 band[:, c0 * s:(c0 + nc) * s] = _to_image(piece)

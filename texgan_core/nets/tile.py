@@ -133,7 +133,12 @@ class TileGenerator(nn.Module):
         }
 
     def grid_input(self, noise):
-        """Assemble the cell grid: local noise, broadcast codes, sine planes, per-level noise.
+        """Assemble the cell grid: local noise, broadcast codes, sine planes, per-level noise."""
+        return torch.cat([self.coarse_grid(noise), noise["fine"].to(noise["local"].device)], 1)
+
+    def coarse_grid(self, noise):
+        """The grid's channels before the per-level noise (`grid_channels` of them). Large
+        frames join the two a window at a time: the whole grid would copy the frame's noise.
 
         Wave numbers are snapped to whole periods of the grid, so the planes wrap as exactly
         as everything else (straight-through: the snap passes gradients unchanged).
@@ -151,7 +156,7 @@ class TileGenerator(nn.Module):
         phase = noise["phase"].to(device)[..., None, None]
         planes = torch.sin(k[..., 0, None, None] * y + k[..., 1, None, None] * x + phase)  # (B, P, R, C)
         codes = code[..., None, None].expand(-1, -1, rows, cols)
-        return torch.cat([local, codes, planes, noise["fine"].to(device)], 1)  # (B, C0, R, C)
+        return torch.cat([local, codes, planes], 1)                      # (B, grid_channels, R, C)
 
     # ---- synthesis ---------------------------------------------------------------------
     def synthesize(self, grid, circular=True):
