@@ -13,6 +13,7 @@ import json
 import os
 import struct
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from .atomic import atomic_write_bytes
@@ -21,7 +22,7 @@ from .errors import TexganError
 FORMAT = "texgan"
 VERSION = "1"
 THUMBNAIL_KEY = "thumbnail.png"
-MAX_HEADER_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 4 * 1024 * 1024   # TexGAN writes 5-25 KB; a big one costs Blender memory to parse
 
 # safetensors dtype name -> (struct/numpy-style item size in bytes)
 ITEM_SIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
@@ -53,57 +54,86 @@ def read_container(path, with_data: bool = True, kind: str = "model file"):
     """Return (info, {name: (dtype, shape, memoryview)}) after checking every offset.
 
     Raises TexganError for a missing, truncated or foreign file, never anything else; its
-    message calls the file `kind` (a training's state shares the container).
+    message calls the file `kind` (a training's state shares the container). The header is
+    checked before any data is read, and the data must fill the file exactly: a load takes
+    the memory the tensors need, not whatever the file's length or header claims.
     """
     path = Path(path)
+    with _opened(path, kind) as (f, file_size):
+        info, meta, entries, data_start = _read_header(f, file_size, path, kind)
+        blob = _read(f, data_start, file_size - data_start, path, kind) if with_data else None
+    data = memoryview(blob) if with_data else None
+    tensors = {name: (dtype, shape, data[start:end] if with_data else None)
+               for name, (dtype, shape, start, end) in entries.items()}
+    if with_data and "crc32" in meta and meta["crc32"] != f"{zlib.crc32(data):08x}":
+        raise TexganError(f"{kind} is damaged (its checksum does not match): {path}")
+    return info, tensors
+
+
+@contextmanager
+def _opened(path: Path, kind: str):
     try:
         with open(path, "rb") as f:
-            file_size = os.fstat(f.fileno()).st_size
-            blob = f.read() if with_data else f.read(8)
-            if not with_data and len(blob) == 8:
-                (n,) = struct.unpack("<Q", blob)
-                blob += f.read(min(n, MAX_HEADER_BYTES))
+            yield f, os.fstat(f.fileno()).st_size
     except FileNotFoundError:
         raise TexganError(f"{kind} not found: {path}") from None
     except IsADirectoryError:
         raise TexganError(f"not a {kind} but a folder: {path}") from None
     except OSError as e:
         raise TexganError(f"cannot read {kind} {path}: {e.strerror or e}") from None
+
+
+def _read(f, offset: int, count: int, path: Path, kind: str) -> bytes:
+    f.seek(offset)
+    blob = f.read(count)
+    if len(blob) != count:          # the file shrank while it was read
+        raise TexganError(f"{kind} is truncated or damaged: {path}")
+    return blob
+
+
+def _read_header(f, file_size: int, path: Path, kind: str):
+    """(info, metadata, {name: (dtype, shape, start, end)}, where the data starts), every
+    entry checked against the file's size."""
     bad = f"not a TexGAN {kind} (or damaged): {path}"
-    if len(blob) < 8:
+    if file_size < 8:
         raise TexganError(bad)
-    (n,) = struct.unpack("<Q", blob[:8])
-    if n > MAX_HEADER_BYTES or 8 + n > len(blob):
+    (n,) = struct.unpack("<Q", _read(f, 0, 8, path, kind))
+    if n > MAX_HEADER_BYTES or 8 + n > file_size:
         raise TexganError(bad)
     try:
-        header = json.loads(blob[8:8 + n])
+        header = json.loads(_read(f, 8, n, path, kind))
         meta = header.pop("__metadata__")
         if meta.get("format") != FORMAT:
             raise ValueError
         info = json.loads(meta["info"])
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        raise TexganError(bad) from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, RecursionError):
+        raise TexganError(bad) from None       # RecursionError: [[[[...]]]] nested past Python's limit
     if meta.get("version") != VERSION:
         raise TexganError(f"{kind} {path} has format version {meta.get('version')}, "
                           f"this TexGAN reads version {VERSION}: update TexGAN")
-    data = memoryview(blob)[8 + n:]
-    data_size = len(data) if with_data else file_size - 8 - n
-    tensors, max_end = {}, 0
+    data_size = file_size - 8 - n
+    entries, max_end = {}, 0
     for name, entry in header.items():
         try:
             dtype, shape, (start, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            if not all(_whole(v) for v in (start, end, *shape)):
+                raise TypeError
             size = ITEM_SIZE[dtype] * _count(shape)
         except (KeyError, TypeError, ValueError):
             raise TexganError(bad) from None
         if not (0 <= start <= end <= data_size) or end - start != size:
             raise TexganError(f"{kind} is truncated or damaged: {path}")
-        tensors[name] = (dtype, tuple(shape), data[start:end] if with_data else None)
+        entries[name] = (dtype, tuple(shape), start, end)
         max_end = max(max_end, end)
+    if max_end != data_size:                   # bytes beyond the last tensor: not written by us
+        raise TexganError(f"{kind} is damaged (it is longer than its contents): {path}")
     if not _plausible_info(info):
         raise TexganError(f"{kind} has damaged metadata: {path}")
-    if with_data and "crc32" in meta and meta["crc32"] != f"{zlib.crc32(data[:max_end]):08x}":
-        raise TexganError(f"{kind} is damaged (its checksum does not match): {path}")
-    return info, tensors
+    return info, meta, entries, 8 + n
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _plausible_info(info) -> bool:
@@ -123,16 +153,22 @@ def read_info(path) -> dict:
 
 
 MAX_THUMBNAIL_SIDE = 1024      # TexGAN writes 128²
+MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
 
 
 def read_thumbnail_png(path) -> bytes:
     """PNG bytes of the small preview stored in the model file, if it is a PNG of a
     thumbnail's size: Blender decodes it in its own process, and a 16k² PNG of 1 MB took
     it a gigabyte of memory."""
-    _, tensors = read_container(path)
-    if THUMBNAIL_KEY not in tensors:
-        raise TexganError(f"model file has no thumbnail: {path}")
-    png = bytes(tensors[THUMBNAIL_KEY][2])
+    path = Path(path)
+    with _opened(path, "model file") as (f, file_size):
+        _, _, entries, data_start = _read_header(f, file_size, path, "model file")
+        if THUMBNAIL_KEY not in entries:
+            raise TexganError(f"model file has no thumbnail: {path}")
+        _, _, start, end = entries[THUMBNAIL_KEY]
+        if end - start > MAX_THUMBNAIL_BYTES:
+            raise TexganError(f"model file has a damaged thumbnail: {path}")
+        png = _read(f, data_start + start, end - start, path, "model file")
     # the signature, then the IHDR chunk: its length, its type, width and height
     if len(png) < 24 or png[:16] != b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" or \
             max(struct.unpack(">II", png[16:24])) > MAX_THUMBNAIL_SIDE:

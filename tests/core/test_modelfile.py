@@ -1,6 +1,7 @@
 """A model file is data: it round-trips, and anything else is refused with one clear error."""
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,24 @@ def test_a_pickle_is_never_executed(tmp_path):
     with pytest.raises(TexganError):
         texgan_core.load_model(tmp_path / "evil.texgan", device="cpu")
     assert not marker.exists()
+
+
+def test_one_unreadable_file_in_a_models_folder_hides_only_itself(tmp_path):
+    """A header nested past Python's recursion limit raised RecursionError from the model
+    listing, and Blender's Generate failed for every model, the bundled ones too."""
+    import json
+
+    from texgan_core.catalog import list_models
+
+    bundled = (Path(texgan_core.__file__).parent / "models" / "bricks.texgan").read_bytes()
+    (tmp_path / "mine.texgan").write_bytes(bundled)
+    n = struct.unpack("<Q", bundled[:8])[0]
+    header = json.loads(bundled[8:8 + n])
+    header["__metadata__"]["info"] = '{"arch": "tile", "x": ' + "[" * 100000 + "]" * 100000 + "}"
+    head = json.dumps(header).encode()
+    (tmp_path / "deep.texgan").write_bytes(struct.pack("<Q", len(head)) + head + bundled[8 + n:])
+    names = [(entry.name, entry.bundled) for entry in list_models([tmp_path])]
+    assert ("mine", False) in names and ("bricks", True) in names and "deep" not in dict(names)
 
 
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
