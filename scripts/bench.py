@@ -100,8 +100,9 @@ def large_rows(model_name, sizes=LARGE_SIZES):
              f"`texgan generate {model_name} --size N×N --out FILE.png`, one fresh process each: wall "
              "time (loading included) and the process's peak RSS. The PNG is written band by band "
              "as the 1024² chunks come, so the frame is never whole in memory; what still grows with "
-             "the size is the frame's noise, drawn whole up front so that a seed gives one texture "
-             "however it is chunked.", "",
+             "the size is the frame's noise (1.4 GB at 16384²), drawn whole up front so that a seed "
+             "gives one texture however it is chunked; each chunk's window of it is taken as the "
+             "chunk is made.", "",
              "| size | bits | time (s) | peak memory (MiB) | file (MB) |", "|---|---|---|---|---|"]
     for size in sizes:
         for bits in (8, 16):

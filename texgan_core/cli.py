@@ -12,6 +12,7 @@ from .config import ARCHS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE
 from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
+MAX_EVAL_SEEDS = 64     # about 20 s an output at the default size; their metrics are kept
 # --out names that would otherwise be taken for a folder to write PNGs into
 # Names that cannot mean a folder for `generate --out` (it writes NAME.png, or into a folder).
 OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".hdr", ".bmp", ".tga", ".webp", ".texgan")
@@ -55,6 +56,8 @@ def build_parser():
                    help="the share of their start the learning rates fall to by the last step "
                         "(default 0.1); 1 keeps them constant, better for runs of a few hundred steps")
     t.add_argument("--resume", action="store_true", help="continue from OUT.state")
+    t.add_argument("--overwrite", action="store_true",
+                   help="start anew over an existing OUT and its OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")
     t.add_argument("--seed", type=parse_seed, default=None, help="default 0")
@@ -94,7 +97,8 @@ def build_parser():
     g.add_argument("model", help="a .texgan file or the name of a bundled model")
     g.add_argument("--size", type=parse_size, default=(1024, 1024), help="WxH, default 1024x1024")
     g.add_argument("--seed", type=parse_seed, default=0)
-    g.add_argument("--count", type=int, default=1, help="several seeds; OUT is then a folder")
+    g.add_argument("--count", type=int, default=1,
+                   help="several seeds: into the folder OUT, or beside OUT.png as OUT_seedN.png")
     g.add_argument("--texture", default="0", help="exemplar index or name, for multi-exemplar models")
     g.add_argument("--bits", type=int, choices=[8, 16], default=8)
     g.add_argument("--preview", action="store_true", help="also write the texture tiled 2×2")
@@ -227,23 +231,30 @@ def _model_overrides(args):
     return overrides
 
 
-def _check_train_outputs(out, resume, exemplars, stop_file):
-    """Every file a training writes, checked before it starts; and a checkpoint is work, so a
-    new training does not replace one unless asked to continue it. Nor does it write over
-    an exemplar, or delete a file that sits where its stop file would appear."""
+def _real(path) -> Path:
+    """The path with its links followed; Path.resolve raises on a loop of links."""
+    return Path(os.path.realpath(path))
+
+
+def _check_train_outputs(out, resume, overwrite, exemplars, stop_file):
+    """Every file a training writes, checked before it starts; and a model or a checkpoint
+    is work, so a new training replaces neither unless told to (--overwrite). Nor does it
+    write over an exemplar, or delete a file that sits where its stop file would appear."""
     from .atomic import check_writable
     from .train import samples_dir, state_path
 
     state, samples = state_path(out), samples_dir(out)
-    if state.is_file() and not resume:
+    if state.is_file() and not (resume or overwrite):
         raise TexganError(f"{state} holds a training that can be continued: add --resume, "
-                          f"or delete it (or choose another --out) to start anew")
-    inputs = {Path(e).resolve() for e in exemplars}
+                          f"or --overwrite (or choose another --out) to start anew")
+    inputs = {_real(e) for e in exemplars}
     for written in (Path(out), state):
-        if written.resolve() in inputs:
+        if _real(written) in inputs:
             raise TexganError(f"--out would write over the exemplar {written}: choose another name")
-    if any(samples.resolve() in p.parents for p in inputs):
+    if any(_real(samples) in p.parents for p in inputs):
         raise TexganError(f"the exemplars must not be in {samples}: training writes its samples there")
+    if Path(out).is_file() and not (resume or overwrite):
+        raise TexganError(f"{out} exists: choose another --out, or add --overwrite to replace it")
     # an empty file or a folder there is a Stop pressed early (the panel's, while torch loads)
     if stop_file and not os.path.islink(stop_file) and os.path.isfile(stop_file) and os.path.getsize(stop_file):
         raise TexganError(f"--stop-file {stop_file} is a file with contents: a training would stop at "
@@ -267,7 +278,7 @@ def cmd_train(args):
             torch.set_num_threads(args.threads)
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
-        _check_train_outputs(args.out, args.resume, args.exemplars, args.stop_file)
+        _check_train_outputs(args.out, args.resume, args.overwrite, args.exemplars, args.stop_file)
         train_config, fitted = _fit_crop(args, _train_config(args))
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
@@ -310,11 +321,12 @@ def cmd_generate(args):
     out = Path(args.out)
     if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
         raise TexganError(f"TexGAN writes PNG (8 or 16 bit): name the output .png, not '{out.name}'")
+    named = out.suffix.lower() == ".png"
     if args.count == 1:
-        targets = [(args.seed, out if out.suffix.lower() == ".png" else out / f"{Path(str(model.path)).stem}.png")]
-    else:
-        stem = Path(str(model.path)).stem
-        targets = [(args.seed + k, out / f"{stem}_seed{args.seed + k}.png") for k in range(args.count)]
+        targets = [(args.seed, out if named else out / f"{Path(str(model.path)).stem}.png")]
+    else:   # into the folder OUT, or beside OUT named after it (wall.png: wall_seed0.png, ...)
+        folder, stem = (out.parent, out.stem) if named else (out, Path(str(model.path)).stem)
+        targets = [(args.seed + k, folder / f"{stem}_seed{args.seed + k}.png") for k in range(args.count)]
     for _, path in targets:
         check_writable(path)
         if args.preview:
@@ -364,8 +376,8 @@ def cmd_eval(args):
 
     model = load_model(args.model, device=args.device)
     model.check_size(args.size, args.size)
-    if args.seeds < 1:
-        raise TexganError(f"--seeds must be at least 1, not {args.seeds}")
+    if not 1 <= args.seeds <= MAX_EVAL_SEEDS:
+        raise TexganError(f"--seeds must be 1 to {MAX_EVAL_SEEDS}, not {args.seeds}")
     channels = model.config.channels
 
     def as_model_channels(image):

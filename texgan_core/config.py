@@ -1,5 +1,6 @@
 """Every hyper-parameter in one place. The model config is what the model file stores."""
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 
@@ -126,21 +127,109 @@ def _lists_to_tuples(data: dict) -> dict:
 
 
 def model_config_from_dict(data: dict):
-    """Rebuild a model config from a model file, ignoring keys this version does not know."""
+    """Rebuild a model config from a model file, ignoring keys this version does not know.
+    Raises ValueError for values out of `check_model_config`'s bounds."""
     cls = ARCHS.get(data.get("arch"))
     if cls is None:
         raise ValueError(f"unknown architecture {data.get('arch')!r}")
     known = {f.name for f in fields(cls)}
     data = {**LEGACY_DEFAULTS.get(data["arch"], {}), **data}
-    return cls(**{k: v for k, v in _lists_to_tuples(data).items() if k in known})
+    config = cls(**{k: v for k, v in _lists_to_tuples(data).items() if k in known})
+    check_model_config(config)
+    return config
 
 
 def train_config_from_dict(data: dict) -> TrainConfig:
     """Rebuild the recipe a training state was saved with, ignoring keys this version does
-    not know."""
+    not know. Raises ValueError for values out of `check_train_config`'s bounds."""
     known = {f.name for f in fields(TrainConfig)}
     data = {**LEGACY_TRAIN_DEFAULTS, **_lists_to_tuples(data)}
-    return TrainConfig(**{k: v for k, v in data.items() if k in known})
+    config = TrainConfig(**{k: v for k, v in data.items() if k in known})
+    check_train_config(config)
+    return config
+
+
+# ---- bounds --------------------------------------------------------------------------------
+# A config comes from the command line, a script, a model file or a training state; each is
+# checked against these bounds before a network is built. They are far beyond any recipe
+# measured, and near where a network would take gigabytes or hours: a damaged or hostile
+# file (a file is data) asking for more is refused in one line.
+
+def _whole(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+
+
+def _number(name, value, low, high, above_low=False, below_high=False):
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) \
+        and (low < value if above_low else low <= value) and (value < high if below_high else value <= high)
+    if not ok:
+        span = f"{'above' if above_low else 'from'} {low} {'and below' if below_high else 'to'} {high}"
+        raise ValueError(f"{name} must be a number {span}, not {value!r}")
+
+
+def _widths(name, value, levels, high):
+    if not isinstance(value, tuple) or not 1 <= len(value) <= levels:
+        raise ValueError(f"{name} must be 1 to {levels} whole numbers, not {value!r}")
+    for v in value:
+        _whole(name, v, 1, high)
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+
+
+def check_model_config(config) -> None:
+    """Raise ValueError naming the first field out of bounds."""
+    _choice("channels", config.channels, (1, 3, 4))
+    _whole("textures", config.textures, 1, 256)
+    if config.arch == "dcgan":
+        _whole("z_dim", config.z_dim, 1, 1024)
+        _choice("size", config.size, (DCGANConfig.size,))     # the network makes 64² and no other
+        return
+    _whole("local_dim", config.local_dim, 1, 512)
+    _whole("global_dim", config.global_dim, 0, 512)
+    _whole("texture_dim", config.texture_dim, 0, 512)
+    _whole("periodic_dim", config.periodic_dim, 0, 64)
+    _widths("widths", config.widths, 8, 1024)
+    _widths("convs", config.convs, 8, 8)
+    if len(config.convs) != len(config.widths):
+        raise ValueError(f"convs must name one count a level: {len(config.widths)}, not {len(config.convs)}")
+    _choice("subpixel_out", config.subpixel_out, (False, True))
+    _whole("level_noise", config.level_noise, 0, 16)
+    _widths("d_widths", config.d_widths, 8, 1024)
+    _whole("d_scales", config.d_scales, 1, 4)
+    _whole("d_fine", config.d_fine, 0, 256)
+
+
+def check_train_config(tc: TrainConfig) -> None:
+    """Raise ValueError naming the first field out of bounds."""
+    _whole("steps", tc.steps, 1, 10_000_000)
+    _whole("crop", tc.crop, 16, 1024)
+    _whole("batch", tc.batch, 1, 256)
+    _number("lr_g", tc.lr_g, 0, 1, above_low=True)
+    _number("lr_d", tc.lr_d, 0, 1, above_low=True)
+    if not isinstance(tc.betas, tuple) or len(tc.betas) != 2:
+        raise ValueError(f"betas must be two numbers, not {tc.betas!r}")
+    for beta in tc.betas:
+        _number("betas", beta, 0, 1, below_high=True)
+    _number("lr_decay_from", tc.lr_decay_from, 0, 1)
+    _number("lr_floor", tc.lr_floor, 0, 1, above_low=True)
+    _choice("loss", tc.loss, LOSSES)
+    _number("r1", tc.r1, 0, 1e6)
+    _number("ema_decay", tc.ema_decay, 0, 1, below_high=True)
+    _choice("augment", tc.augment, (False, True))
+    for name in ("stats_weight", "band_weight", "patch_weight"):
+        _number(name, getattr(tc, name), 0, 1e6)
+    _whole("band_levels", tc.band_levels, 1, 8)
+    _whole("patch_levels", tc.patch_levels, 1, 8)
+    if not isinstance(tc.diffaug, str):
+        raise ValueError(f"diffaug must be a policy such as 'color,translation', not {tc.diffaug!r}")
+    _choice("precision", tc.precision, PRECISIONS)
+    _whole("seed", tc.seed, 0, 2**63 - 1)
+    _whole("checkpoint_every", tc.checkpoint_every, 1, 10**9)
+    _whole("sample_every", tc.sample_every, 1, 10**9)
 
 
 def to_dict(config) -> dict:
@@ -148,4 +237,5 @@ def to_dict(config) -> dict:
 
 
 __all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
-           "model_config_from_dict", "train_config_from_dict", "to_dict"]
+           "check_model_config", "check_train_config", "model_config_from_dict", "train_config_from_dict",
+           "to_dict"]

@@ -66,19 +66,19 @@ def _open_quietly(path):
 
 def _to_float(im: Image.Image) -> np.ndarray:
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        return (np.asarray(im, dtype=np.float64) / 65535.0)[..., None]
+        return (np.asarray(im, dtype=np.float32) / 65535.0)[..., None]
     if im.mode == "I":  # 16-bit PNG greys come as 32-bit ints
-        a = np.asarray(im, dtype=np.float64)
+        a = np.asarray(im, dtype=np.float32)
         return (a / (65535.0 if a.max() > 255 else 255.0)).clip(0, 1)[..., None]
     if im.mode == "F":
-        return np.asarray(im, dtype=np.float64).clip(0, 1)[..., None]
+        return np.asarray(im, dtype=np.float32).clip(0, 1)[..., None]
     if im.mode in ("1", "L"):
-        return (np.asarray(im.convert("L"), dtype=np.float64) / 255.0)[..., None]
+        return (np.asarray(im.convert("L"), dtype=np.float32) / 255.0)[..., None]
     if im.mode == "LA":
-        return np.asarray(im, dtype=np.float64) / 255.0
+        return np.asarray(im, dtype=np.float32) / 255.0
     has_alpha = im.mode in ("RGBA", "PA", "La") or (im.mode == "P" and "transparency" in im.info)
     rgb = im.convert("RGBA" if has_alpha else "RGB")
-    return np.asarray(rgb, dtype=np.float64) / 255.0
+    return np.asarray(rgb, dtype=np.float32) / 255.0
 
 
 def save_png(path, image: np.ndarray, bits: int = 8) -> None:

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from .augment import diff_augment, parse_policy
-from .config import (ARCHS, LOSSES, RESUME_MAY_CHANGE, DCGANConfig, TrainConfig, model_config_from_dict,
-                     train_config_from_dict)
+from .config import (ARCHS, RESUME_MAY_CHANGE, DCGANConfig, TrainConfig, check_model_config,
+                     check_train_config, model_config_from_dict, train_config_from_dict)
 from .devices import resolve_device, training_dtype
 from .errors import TexganError, first_line
 from .generate import TextureModel
@@ -64,6 +64,14 @@ def load_exemplars(paths, crop):
     return promoted, channels
 
 
+def _within_bounds(check, config) -> None:
+    """A recipe out of bounds (config.py) is the user's input: one line, before any work."""
+    try:
+        check(config)
+    except ValueError as e:
+        raise TexganError(str(e)) from None
+
+
 def _remove_quietly(path: Path) -> None:
     """Remove a stop file (or a folder made in its place); one that cannot be removed has
     still been answered, and must not cost the checkpoint."""
@@ -103,15 +111,12 @@ class Trainer:
                 kept = {name: getattr(saved, name) if getattr(given, name, None) is None else getattr(given, name)
                         for name in RESUME_MAY_CHANGE}
                 tc = replace(saved, **kept)
-                if min(tc.crop, tc.batch, tc.steps) < 1:
-                    raise ValueError("crop, batch and steps must be positive")
                 self.model_config = model_config_from_dict(meta["model_config"])
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
+        _within_bounds(check_train_config, tc)  # the loss functions would take any other loss name as the default
         self.autocast_dtype = training_dtype(tc.precision)
-        if tc.loss not in LOSSES:  # the loss functions would quietly take any other name as the default
-            raise TexganError(f"unknown loss '{tc.loss}': choose one of {', '.join(LOSSES)}")
         try:
             self.augment_policy = parse_policy(tc.diffaug)
         except ValueError as err:
@@ -123,6 +128,7 @@ class Trainer:
             if cls is None:
                 raise TexganError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
             self.model_config = cls(channels=channels, textures=len(exemplars), **(model_overrides or {}))
+            _within_bounds(check_model_config, self.model_config)
             if arch == "tile" and tc.crop % self.model_config.stride:
                 raise TexganError(f"--crop {tc.crop} must be a multiple of the stride {self.model_config.stride}")
         elif (self.model_config.channels, self.model_config.textures) != (channels, len(exemplars)):
@@ -327,7 +333,7 @@ class Trainer:
 
     def _diverged_message(self) -> str:
         kept = "nothing was saved" if self.saved_step is None else f"the checkpoint of step {self.saved_step} is kept"
-        return (f"training diverged at step {self.step} (its losses are no longer numbers); {kept}. "
+        return (f"training diverged at step {self.step} (its losses or weights are no longer numbers); {kept}. "
                 f"Start again with another --seed or lower learning rates")
 
     def _on_signal(self, signum, frame):
@@ -359,7 +365,10 @@ class Trainer:
         return path.resolve()
 
     def save(self):
-        """The model file (for generation), then the full state (for --resume)."""
+        """The model file (for generation), then the full state (for --resume). Weights that
+        are not numbers are not saved: they would replace the last good checkpoint."""
+        if not all(torch.isfinite(p).all() for p in self.G_ema.parameters()):
+            raise TexganError(self._diverged_message())
         first = self.sample_images(seeds=(0,))[0]
         thumb = resize(first, 128, 128)
         training = {"steps": self.step, "target_steps": self.tc.steps, "seconds": round(self.seconds, 1),

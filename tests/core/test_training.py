@@ -128,6 +128,23 @@ def test_sigkill_at_any_moment_keeps_the_previous_checkpoint_loadable(exemplar, 
     assert len(leftovers) <= 4  # a killed write may leave its temporary, never a broken target
 
 
+def test_weights_that_are_not_numbers_never_replace_the_saved_model(exemplar, tmp_path):
+    """Losses can stay finite while the averaged weights are not (a damaged recipe): saving
+    them would replace the last good model with one that draws black."""
+    from texgan_core.errors import TexganError
+
+    out = tmp_path / "w.texgan"
+    trainer = _trainer(exemplar, out, 10)
+    trainer.train_step()
+    trainer.save()
+    good, good_state = out.read_bytes(), state_path(out).read_bytes()
+    with torch.no_grad():
+        next(trainer.G_ema.parameters()).fill_(float("nan"))
+    with pytest.raises(TexganError, match="diverged at step 1 .*the checkpoint of step 1 is kept"):
+        trainer.save()
+    assert out.read_bytes() == good and state_path(out).read_bytes() == good_state
+
+
 def test_dcgan_baseline_trains_saves_and_generates_64px(exemplar, tmp_path):
     tc = TrainConfig(steps=3, batch=4, sample_every=100)
     trainer = Trainer([exemplar], tmp_path / "d.texgan", arch="dcgan", train_config=tc, device="cpu")
@@ -144,7 +161,7 @@ def test_dcgan_baseline_trains_saves_and_generates_64px(exemplar, tmp_path):
 
 
 def test_an_unknown_loss_is_refused_not_trained_as_the_default(exemplar, tmp_path):
-    with pytest.raises(texgan_core.errors.TexganError, match="unknown loss 'hing'"):
+    with pytest.raises(texgan_core.errors.TexganError, match="loss must be one of nonsaturating, hinge, not 'hing'"):
         Trainer([exemplar], tmp_path / "h.texgan", train_config=TrainConfig(loss="hing"), device="cpu")
 
 
