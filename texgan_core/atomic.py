@@ -92,12 +92,19 @@ def atomic_write_bytes(path, data: bytes) -> None:
         f.write(data)
 
 
+MAX_NAME_BYTES = 255    # a file name's limit on Linux, macOS and Windows file systems
+
+
 def check_writable(path, folder: bool = False) -> None:
     """Raise TexganError now if `path` (a file, or with `folder` a folder) cannot be written:
     a training or a large generation must not spend its time and then lose the result.
     A file marked read-only is refused although a rename could replace it: the mark is how
     an artist keeps a texture from being overwritten."""
     path = _followed(path)
+    # the probe below has a name of its own, and the temporary adds 14 characters to this one
+    if len(f".{path.name}.12345678.tmp".encode()) > MAX_NAME_BYTES:
+        raise TexganError(f"cannot write {path}: its name is too long (at most "
+                          f"{MAX_NAME_BYTES - 14} bytes)")
     if not folder and path.is_dir():
         raise TexganError(f"cannot write {path}: it is a folder")
     if not folder and path.is_file() and not os.stat(path).st_mode & stat.S_IWUSR:

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -24,11 +25,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_size(text):
-    try:
-        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1024x1024, not '{text}'") from None
-    return w, h
+    found = re.fullmatch(r"\s*(-?\d+)\s*[x×]\s*(-?\d+)\s*", text.lower(), flags=re.ASCII)
+    if found is None:   # int() alone took 16_0 for 160, and digits of any script
+        raise argparse.ArgumentTypeError(f"size must look like 1024x1024, not '{text}'")
+    return int(found[1]), int(found[2])
 
 
 def parse_seed(text):

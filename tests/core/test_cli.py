@@ -269,6 +269,8 @@ BAD = {
                                   "--d-fine", "12000"],
     "a million seeds to evaluate": ["eval", "bricks", "{d}/small.png", "--size", "32", "--seeds", "1000000"],
     "exemplar in a loop of links": ["train", "{d}/loop1.png", "--out", "{d}/m.texgan", "--crop", "32"],
+    "size with an underscore": ["generate", "bricks", "--size", "16_0x16", "--out", "{d}/o.png"],
+    "output name too long": ["generate", "bricks", "--size", "64x64", "--out", "{d}/" + "n" * 250 + ".png"],
 }
 
 
@@ -306,7 +308,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "damaged recipe in a checkpoint": "cannot resume", "absurd batch": "batch must be a whole number from 1 to 256",
             "absurd noise maps": "level_noise must be", "absurd sine planes": "periodic_dim must be",
             "absurd fine discriminator": "d_fine must be", "a million seeds to evaluate": "--seeds must be 1 to 64",
-            "exemplar in a loop of links": "loop1.png"}
+            "exemplar in a loop of links": "loop1.png", "size with an underscore": "not '16_0x16'",
+            "output name too long": "its name is too long"}
 
 
 @pytest.mark.parametrize("case", BAD)
