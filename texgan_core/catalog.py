@@ -43,6 +43,8 @@ def resolve_model(name_or_path, extra_dirs=()) -> Path:
         if entry.name == name:
             return entry.path
     if text.endswith(SUFFIX) or "/" in text or "\\" in text:
+        if candidate.exists():      # a folder, a pipe, a device
+            raise TexganError(f"not a model file but {'a folder' if candidate.is_dir() else 'a special file'}: {text}")
         raise TexganError(f"model file not found: {text}")
     known = ", ".join(e.name for e in list_models(extra_dirs)) or "none"
     raise TexganError(f"no model named '{text}' (known: {known})")

@@ -271,6 +271,7 @@ BAD = {
     "exemplar in a loop of links": ["train", "{d}/loop1.png", "--out", "{d}/m.texgan", "--crop", "32"],
     "size with an underscore": ["generate", "bricks", "--size", "16_0x16", "--out", "{d}/o.png"],
     "output name too long": ["generate", "bricks", "--size", "64x64", "--out", "{d}/" + "n" * 250 + ".png"],
+    "folder as model": ["generate", "{d}/adir.texgan", "--size", "64x64", "--out", "{d}/o.png"],
 }
 
 
@@ -309,7 +310,7 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "absurd noise maps": "level_noise must be", "absurd sine planes": "periodic_dim must be",
             "absurd fine discriminator": "d_fine must be", "a million seeds to evaluate": "--seeds must be 1 to 64",
             "exemplar in a loop of links": "loop1.png", "size with an underscore": "not '16_0x16'",
-            "output name too long": "its name is too long"}
+            "output name too long": "its name is too long", "folder as model": "not a model file but a folder"}
 
 
 @pytest.mark.parametrize("case", BAD)
