@@ -39,13 +39,16 @@ def generate(client, obj, model: str, width: int, height: int, seed: int = 0,
     """
     job = GenerationJob(client, obj, model, width, height, seed, count)
     try:
-        job.run()
+        job.run()                       # all the pixels, then
+        job.poll()                      # all the images
     except KeyboardInterrupt:
         job.cancel()
-        job.poll()                      # the images already made, as Cancel keeps them
+        try:
+            job.poll()                  # the images whose pixels are made, as Cancel keeps them
+        except KeyboardInterrupt:       # pressed again: keep what exists
+            pass
         raise Interrupted(f"interrupted; {len(job.result.images)} of {count} made"
                           + (", kept in the file" if job.result.images else "")) from None
-    job.poll()
     if job.error is not None:
         raise job.error
     return job.result

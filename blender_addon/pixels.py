@@ -15,11 +15,15 @@ def new_image(name: str, rgb: np.ndarray, keep: bool = True) -> bpy.types.Image:
     """A packed 8-bit sRGB image from an H×W×3 float array in [0, 1] (row 0 = top)."""
     height, width = rgb.shape[:2]
     image = bpy.data.images.new(name, width, height, alpha=False)
-    rgba = np.ones((height, width, 4), dtype=np.float32)
-    rgba[..., :3] = np.clip(rgb[::-1], 0.0, 1.0)
-    image.pixels.foreach_set(rgba.ravel())
-    image.update()
-    image.pack()            # saved inside the .blend: reopening keeps the texture
+    try:
+        rgba = np.ones((height, width, 4), dtype=np.float32)
+        rgba[..., :3] = np.clip(rgb[::-1], 0.0, 1.0)
+        image.pixels.foreach_set(rgba.ravel())
+        image.update()
+        image.pack()            # saved inside the .blend: reopening keeps the texture
+    except BaseException:       # Ctrl+C or out of memory: no half-made, unpacked image stays
+        bpy.data.images.remove(image)
+        raise
     image.use_fake_user = keep
     return image
 

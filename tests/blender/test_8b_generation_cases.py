@@ -5,6 +5,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 import bpy
 
@@ -162,6 +163,37 @@ def test_ctrl_c_in_a_script_keeps_the_images_made_and_stops_the_worker(addon, ti
     assert [im.name for im in made] == ["tiny_128x64_s80"] and made[0].packed_file is not None
     assert not client.alive() and not list(client._tmp.glob("*.npy"))
     assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=90) == {'FINISHED'}
+
+
+def test_ctrl_c_while_the_images_are_made_keeps_the_others_and_leaves_no_half_image(
+        addon, tiny_model, monkeypatch):
+    """A script makes all the pixels first, then the images: Ctrl+C there came out as a
+    traceback and dropped the images still to be made."""
+    new_image, calls = addon.pixels.new_image, []
+
+    def interrupted_on_the_second(name, rgb, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:     # halfway through: after the image exists, before it is packed
+            rgb = np.full(rgb.shape, _Boom(), dtype=object)
+        return new_image(name, rgb, **kwargs)
+
+    _cube()
+    before = len(bpy.data.images)
+    with monkeypatch.context() as patch:
+        patch.setattr(addon.pixels, "new_image", interrupted_on_the_second)
+        with pytest.raises(RuntimeError) as raised:
+            bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=184, count=3)
+    assert "interrupted; 2 of 3 made, kept in the file" in str(raised.value)
+    assert "Traceback" not in str(raised.value)
+    made = sorted(im.name for im in bpy.data.images if im.name.startswith(f"tiny_{W}x{H}_s18"))
+    assert made == ["tiny_128x64_s184", "tiny_128x64_s186"] and len(bpy.data.images) == before + 2
+
+
+class _Boom:
+    """A pixel value whose every comparison is a Ctrl+C."""
+    def _interrupt(self, other):
+        raise KeyboardInterrupt
+    __lt__ = __le__ = __gt__ = __ge__ = _interrupt
 
 
 def test_opening_another_file_ends_the_generation_and_brings_none_of_its_images(
