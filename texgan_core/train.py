@@ -365,11 +365,13 @@ class Trainer:
         return path.resolve()
 
     def save(self):
-        """The model file (for generation), then the full state (for --resume). Weights that
-        are not numbers are not saved: they would replace the last good checkpoint."""
-        if not all(torch.isfinite(p).all() for p in self.G_ema.parameters()):
-            raise TexganError(self._diverged_message())
+        """The model file (for generation), then the full state (for --resume). A generator
+        whose numbers (weights, BatchNorm statistics, its sample) are not all numbers is not
+        saved: it would replace the last good checkpoint with one that draws black."""
         first = self.sample_images(seeds=(0,))[0]
+        values = [v for v in self.G_ema.state_dict().values() if v.is_floating_point()]
+        if not (np.isfinite(first).all() and all(torch.isfinite(v).all() for v in values)):
+            raise TexganError(self._diverged_message())
         thumb = resize(first, 128, 128)
         training = {"steps": self.step, "target_steps": self.tc.steps, "seconds": round(self.seconds, 1),
                     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

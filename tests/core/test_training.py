@@ -128,9 +128,11 @@ def test_sigkill_at_any_moment_keeps_the_previous_checkpoint_loadable(exemplar, 
     assert len(leftovers) <= 4  # a killed write may leave its temporary, never a broken target
 
 
-def test_weights_that_are_not_numbers_never_replace_the_saved_model(exemplar, tmp_path):
-    """Losses can stay finite while the averaged weights are not (a damaged recipe): saving
-    them would replace the last good model with one that draws black."""
+@pytest.mark.parametrize("damage", ["not numbers", "blown up"])
+def test_weights_that_are_not_numbers_never_replace_the_saved_model(exemplar, tmp_path, damage):
+    """Losses can stay finite while the averaged weights are not (a damaged recipe), or are
+    finite but so large that the texture is not: saving either would replace the last good
+    model with one that draws black."""
     from texgan_core.errors import TexganError
 
     out = tmp_path / "w.texgan"
@@ -139,7 +141,12 @@ def test_weights_that_are_not_numbers_never_replace_the_saved_model(exemplar, tm
     trainer.save()
     good, good_state = out.read_bytes(), state_path(out).read_bytes()
     with torch.no_grad():
-        next(trainer.G_ema.parameters()).fill_(float("nan"))
+        for name, weight in trainer.G_ema.named_parameters():
+            if damage == "not numbers":
+                weight.fill_(float("nan"))
+                break
+            if name.endswith("conv.weight"):
+                weight.mul_(1e12)
     with pytest.raises(TexganError, match="diverged at step 1 .*the checkpoint of step 1 is kept"):
         trainer.save()
     assert out.read_bytes() == good and state_path(out).read_bytes() == good_state
