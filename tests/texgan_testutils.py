@@ -1,6 +1,8 @@
 """Test helpers shared by the core and benchmark tests (imported by name: every folder's
 conftest.py is module `conftest`, so helpers cannot live there)."""
 
+import json
+import struct
 import sys
 from pathlib import Path
 
@@ -33,3 +35,13 @@ def make_texture(size=160, seed=0, channels=3):
 def save_rgb(path, image):
     Image.fromarray((image * 255 + 0.5).astype(np.uint8)).save(path)
     return path
+
+
+def with_header(path, model_bytes, edit):
+    """A copy of a model file with its JSON header edited (the checksum covers the tensors)."""
+    n = struct.unpack("<Q", model_bytes[:8])[0]
+    header = json.loads(model_bytes[8:8 + n])
+    edit(header)
+    head = json.dumps(header).encode()
+    head += b" " * (-len(head) % 8)
+    path.write_bytes(struct.pack("<Q", len(head)) + head + model_bytes[8 + n:])

@@ -1,5 +1,6 @@
 """Write files so that a crash at any moment leaves either the old file or the new one."""
 
+import errno
 import os
 import stat
 import string
@@ -100,11 +101,17 @@ def check_writable(path, folder: bool = False) -> None:
     a training or a large generation must not spend its time and then lose the result.
     A file marked read-only is refused although a rename could replace it: the mark is how
     an artist keeps a texture from being overwritten."""
+    if os.path.islink(path) and not os.path.exists(path):
+        try:
+            os.stat(path)
+        except OSError as e:        # ELOOP: the write would replace the link with a file
+            if e.errno == errno.ELOOP:
+                raise TexganError(f"cannot write {path}: it is a loop of symbolic links") from None
     path = _followed(path)
-    # the probe below has a name of its own, and the temporary adds 14 characters to this one
-    if len(f".{path.name}.12345678.tmp".encode()) > MAX_NAME_BYTES:
-        raise TexganError(f"cannot write {path}: its name is too long (at most "
-                          f"{MAX_NAME_BYTES - 14} bytes)")
+    # the probe below has a name of its own; the temporary a file is written as adds 14 bytes
+    if not folder and len(f".{path.name}.12345678.tmp".encode()) > MAX_NAME_BYTES:
+        raise TexganError(f"cannot write {path}: its name is too long for the file system "
+                          f"(a name of {len(path.name.encode())} bytes; at most {MAX_NAME_BYTES - 14})")
     if not folder and path.is_dir():
         raise TexganError(f"cannot write {path}: it is a folder")
     if not folder and path.is_file() and not os.stat(path).st_mode & stat.S_IWUSR:

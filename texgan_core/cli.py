@@ -14,8 +14,8 @@ from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
 MAX_EVAL_SEEDS = 64     # about 20 s an output at the default size; their metrics are kept
-# --out names that would otherwise be taken for a folder to write PNGs into
-# Names that cannot mean a folder for `generate --out` (it writes NAME.png, or into a folder).
+# Names that cannot mean a folder for `generate --out`: it writes NAME.png (with --count,
+# NAME_seedK.png beside it) or into a folder.
 OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".hdr", ".bmp", ".tga", ".webp", ".texgan")
 
 
@@ -31,11 +31,18 @@ def parse_size(text):
     return int(found[1]), int(found[2])
 
 
+def whole_number(text):
+    """An int from ASCII digits: int() alone takes 1_0 for 10, and digits of any script."""
+    if re.fullmatch(r"\s*[-+]?\d+\s*", text, flags=re.ASCII) is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not '{text}'")
+    return int(text)
+
+
 def parse_seed(text):
     """A seed torch can take: 0 to 2**63 - 1."""
     try:
-        seed = int(text)
-    except ValueError:
+        seed = whole_number(text)
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"seed must be a whole number, not '{text}'") from None
     if not 0 <= seed < 2**63:
         raise argparse.ArgumentTypeError(f"seed must be between 0 and {2**63 - 1}, not {seed}")
@@ -50,27 +57,28 @@ def build_parser():
     t.add_argument("exemplars", nargs="+", metavar="EXEMPLAR")
     t.add_argument("--out", required=True, help="model file to write, NAME.texgan")
     t.add_argument("--arch", choices=list(ARCHS), default="tile")
-    t.add_argument("--steps", type=int, default=None,
+    t.add_argument("--steps", type=whole_number, default=None,
                    help="total steps (default: the recipe's); the learning rates fall to a tenth by the last")
     t.add_argument("--lr-floor", type=float, default=None, metavar="F",
                    help="the share of their start the learning rates fall to by the last step "
                         "(default 0.1); 1 keeps them constant, better for runs of a few hundred steps")
-    t.add_argument("--resume", action="store_true", help="continue from OUT.state")
-    t.add_argument("--overwrite", action="store_true",
-                   help="start anew over an existing OUT and its OUT.state")
+    again = t.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from OUT.state")
+    again.add_argument("--overwrite", action="store_true",
+                       help="start anew over an existing OUT and its OUT.state")
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     t.add_argument("--progress", choices=["bar", "json"], default="bar")
     t.add_argument("--seed", type=parse_seed, default=None, help="default 0")
-    t.add_argument("--crop", type=int, default=None, help="training crop in pixels")
-    t.add_argument("--batch", type=int, default=None)
+    t.add_argument("--crop", type=whole_number, default=None, help="training crop in pixels")
+    t.add_argument("--batch", type=whole_number, default=None)
     t.add_argument("--augment", action="store_true",
                    help="random flips and 90° turns of the real crops (measured worse or level "
                    "on four photos, bench/EXPERIMENTS.md)")
-    t.add_argument("--periodic", type=int, default=None,
+    t.add_argument("--periodic", type=whole_number, default=None,
                    help="sine planes in the tile model's input (default 0: on photos with no regular "
                         "pattern they imprint diagonal gratings); 2-4 for strongly periodic materials, "
                         "though 4 measured no better on bricks with the current recipe")
-    t.add_argument("--level-noise", type=int, default=None, metavar="N",
+    t.add_argument("--level-noise", type=whole_number, default=None, metavar="N",
                    help="noise maps added at every upsampled level of the tile generator (default: the "
                         "recipe's); 0 leaves all fine detail to the coarse noise grid")
     t.add_argument("--loss", choices=LOSSES, default=None, help="GAN loss (default non-saturating)")
@@ -78,29 +86,29 @@ def build_parser():
     t.add_argument("--diffaug", default=None, metavar="POLICY",
                    help="DiffAugment of the discriminator's inputs: comma-separated color, translation, "
                         "cutout; '' for none (default: the recipe's)")
-    t.add_argument("--d-scales", type=int, default=None,
+    t.add_argument("--d-scales", type=whole_number, default=None,
                    help="discriminators on the crop pooled 1×, 2×, 4×... (default: the recipe's)")
-    t.add_argument("--d-fine", type=int, default=None, metavar="WIDTH",
+    t.add_argument("--d-fine", type=whole_number, default=None, metavar="WIDTH",
                    help="add a discriminator of WIDTH channels on the finest detail band (16 measured; "
                         "default off): closer fine grain and edges, 16-21 %% fewer steps a minute")
     t.add_argument("--precision", choices=PRECISIONS, default=None,
                    help="training's forward passes in float32 (default) or bfloat16: a sixth to a third "
                         "less time a step where the hardware computes bfloat16 natively (recent x86 CPUs, "
                         "CUDA from Ampere on), slower elsewhere; measured worse on some photos")
-    t.add_argument("--threads", type=int, default=None,
+    t.add_argument("--threads", type=whole_number, default=None,
                    help="CPU threads for torch (default: all cores); 1 when the machine is busy")
-    t.add_argument("--checkpoint-every", type=int, default=None)
-    t.add_argument("--sample-every", type=int, default=None)
+    t.add_argument("--checkpoint-every", type=whole_number, default=None)
+    t.add_argument("--sample-every", type=whole_number, default=None)
     t.add_argument("--stop-file", default=None, help="stop (keeping a checkpoint) when this file appears")
 
     g = sub.add_parser("generate", help="generate textures from a model")
     g.add_argument("model", help="a .texgan file or the name of a bundled model")
     g.add_argument("--size", type=parse_size, default=(1024, 1024), help="WxH, default 1024x1024")
     g.add_argument("--seed", type=parse_seed, default=0)
-    g.add_argument("--count", type=int, default=1,
+    g.add_argument("--count", type=whole_number, default=1,
                    help="several seeds: into the folder OUT, or beside OUT.png as OUT_seedN.png")
     g.add_argument("--texture", default="0", help="exemplar index or name, for multi-exemplar models")
-    g.add_argument("--bits", type=int, choices=[8, 16], default=8)
+    g.add_argument("--bits", type=whole_number, choices=[8, 16], default=8)
     g.add_argument("--preview", action="store_true", help="also write the texture tiled 2×2")
     g.add_argument("--device", default="auto")
     g.add_argument("--out", required=True)
@@ -114,8 +122,8 @@ def build_parser():
     e.add_argument("exemplar")
     e.add_argument("--held", default=None, help="an unseen image of the same material: adds held-out "
                                                  "SWD and the two-sample test")
-    e.add_argument("--size", type=int, default=512, help="output size scored, default 512")
-    e.add_argument("--seeds", type=int, default=3, help="how many outputs, default 3")
+    e.add_argument("--size", type=whole_number, default=512, help="output size scored, default 512")
+    e.add_argument("--seeds", type=whole_number, default=3, help="how many outputs, default 3")
     e.add_argument("--device", default="auto")
     e.add_argument("--json", action="store_true")
 
@@ -266,7 +274,7 @@ def _check_train_outputs(out, resume, overwrite, exemplars, stop_file):
 
 def cmd_train(args):
     from .progress import REPORTERS
-    from .train import Trainer
+    from .train import Trainer, state_path
 
     reporter = REPORTERS[args.progress]()
     try:
@@ -283,6 +291,8 @@ def cmd_train(args):
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,
                           stop_file=args.stop_file, model_overrides=_model_overrides(args))
+        if args.overwrite:      # its checkpoint must not be resumed in place of this training
+            state_path(args.out).unlink(missing_ok=True)
         if args.resume and trainer.model_config.arch == "tile":
             fitted = _resumed_crop_note(args.exemplars, trainer.tc.crop)
         # Notes once the inputs are read (bad input gets its one line alone); the panel shows

@@ -116,7 +116,7 @@ def _read_header(f, file_size: int, path: Path, kind: str):
     for name, entry in header.items():
         try:
             dtype, shape, (start, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
-            if not all(_whole(v) for v in (start, end, *shape)):
+            if not all(_is_whole(v) for v in (start, end, *shape)):
                 raise TypeError
             size = ITEM_SIZE[dtype] * _count(shape)
         except (KeyError, TypeError, ValueError):
@@ -132,7 +132,7 @@ def _read_header(f, file_size: int, path: Path, kind: str):
     return info, meta, entries, 8 + n
 
 
-def _whole(value) -> bool:
+def _is_whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -64,12 +64,21 @@ def load_exemplars(paths, crop):
     return promoted, channels
 
 
+# The command line's name for a config field, where it differs
+_OPTION_NAMES = {"periodic_dim": "--periodic", "level_noise": "--level-noise", "d_fine": "--d-fine",
+                 "d_scales": "--d-scales", "steps": "--steps", "crop": "--crop", "batch": "--batch",
+                 "seed": "--seed", "r1": "--r1", "lr_floor": "--lr-floor", "checkpoint_every": "--checkpoint-every",
+                 "sample_every": "--sample-every", "textures": "the number of exemplars"}
+
+
 def _within_bounds(check, config) -> None:
-    """A recipe out of bounds (config.py) is the user's input: one line, before any work."""
+    """A recipe out of bounds (config.py) is the user's input: one line, before any work,
+    naming the option they typed."""
     try:
         check(config)
     except ValueError as e:
-        raise TexganError(str(e)) from None
+        field, _, rest = str(e).partition(" ")
+        raise TexganError(f"{_OPTION_NAMES.get(field, field)} {rest}") from None
 
 
 def _remove_quietly(path: Path) -> None:
@@ -115,7 +124,7 @@ class Trainer:
         if arch == "dcgan" and not resumed:  # the article's recipe: 64² crops, GAN loss only, constant rates
             tc = replace(tc, crop=DCGANConfig.size, stats_weight=0.0, band_weight=0.0, lr_floor=1.0)
         self.tc = tc
-        _within_bounds(check_train_config, tc)  # the loss functions would take any other loss name as the default
+        _within_bounds(check_train_config, tc)
         self.autocast_dtype = training_dtype(tc.precision)
         try:
             self.augment_policy = parse_policy(tc.diffaug)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from texgan_testutils import ROOT, make_texture, save_rgb
+from texgan_testutils import ROOT, make_texture, save_rgb, with_header
 
 
 class _Terminal(io.StringIO):
@@ -167,9 +167,9 @@ def small(tmp_path_factory):
     (folder / "flipped.texgan").write_bytes(bytes(flipped))
     (folder / "photo.texgan").write_bytes((folder / "small.png").read_bytes())   # a PNG, oddly named
     (folder / "appended.texgan").write_bytes(bundled + bytes(4096))       # a file grown past its tensors
-    _with_header(folder / "nested.texgan", bundled, lambda h: h["__metadata__"].update(
+    with_header(folder / "nested.texgan", bundled, lambda h: h["__metadata__"].update(
         info='{"arch": "tile", "x": ' + "[" * 100000 + "]" * 100000 + "}"))
-    _with_header(folder / "float_offsets.texgan", bundled, lambda h: h[next(k for k in h if k != "__metadata__")]
+    with_header(folder / "float_offsets.texgan", bundled, lambda h: h[next(k for k in h if k != "__metadata__")]
                  .update(data_offsets=[0.0, 4.0]))
     (folder / "finished.texgan").write_bytes(bundled)                       # a model its maker keeps
     recipe = {"train_config": {"checkpoint_every": 0}, "model_config": info["config"], "step": 3}
@@ -179,22 +179,12 @@ def small(tmp_path_factory):
     (folder / "linked.png").symlink_to(folder / "small.png" / "o.png")   # a link nowhere writable
     (folder / "loop1.png").symlink_to(folder / "loop2.png")
     (folder / "loop2.png").symlink_to(folder / "loop1.png")
+    (folder / "loop1.texgan").symlink_to(folder / "loop2.texgan")
+    (folder / "loop2.texgan").symlink_to(folder / "loop1.texgan")
     for name in LOCKED:     # marked read-only by the artist
         (folder / name).write_bytes(b"keep me")
         (folder / name).chmod(0o444)
     return folder
-
-
-def _with_header(path, model_bytes, edit):
-    """A copy of a model file with its JSON header edited (the checksum covers the tensors)."""
-    import struct
-
-    n = struct.unpack("<Q", model_bytes[:8])[0]
-    header = json.loads(model_bytes[8:8 + n])
-    edit(header)
-    head = json.dumps(header).encode()
-    head += b" " * (-len(head) % 8)
-    path.write_bytes(struct.pack("<Q", len(head)) + head + model_bytes[8 + n:])
 
 
 LOCKED = ("locked.png", "locked.texgan")
@@ -272,6 +262,10 @@ BAD = {
     "size with an underscore": ["generate", "bricks", "--size", "16_0x16", "--out", "{d}/o.png"],
     "output name too long": ["generate", "bricks", "--size", "64x64", "--out", "{d}/" + "n" * 250 + ".png"],
     "folder as model": ["generate", "{d}/adir.texgan", "--size", "64x64", "--out", "{d}/o.png"],
+    "seed in another script's digits": ["generate", "bricks", "--size", "64x64", "--seed", "٣", "--out", "{d}/o.png"],
+    "count with an underscore": ["generate", "bricks", "--size", "64x64", "--count", "1_0", "--out", "{d}/many"],
+    "resume and overwrite at once": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--resume", "--overwrite"],
+    "output in a loop of links": ["train", "{d}/small.png", "--out", "{d}/loop1.texgan", "--crop", "32"],
 }
 
 
@@ -306,11 +300,13 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "model with bytes appended": "longer than its contents",
             "model header nested too deep": "not a TexGAN model", "model offsets not whole numbers": "not a TexGAN model",
             "a finished model in the way": "finished.texgan exists: choose another --out, or add --overwrite",
-            "damaged recipe in a checkpoint": "cannot resume", "absurd batch": "batch must be a whole number from 1 to 256",
-            "absurd noise maps": "level_noise must be", "absurd sine planes": "periodic_dim must be",
-            "absurd fine discriminator": "d_fine must be", "a million seeds to evaluate": "--seeds must be 1 to 64",
+            "damaged recipe in a checkpoint": "cannot resume", "absurd batch": "--batch must be a whole number from 1 to 256",
+            "absurd noise maps": "--level-noise must be", "absurd sine planes": "--periodic must be",
+            "absurd fine discriminator": "--d-fine must be", "a million seeds to evaluate": "--seeds must be 1 to 64",
             "exemplar in a loop of links": "loop1.png", "size with an underscore": "not '16_0x16'",
-            "output name too long": "its name is too long", "folder as model": "not a model file but a folder"}
+            "output name too long": "its name is too long", "folder as model": "not a model file but a folder",
+            "seed in another script's digits": "seed must be a whole number", "count with an underscore": "'1_0'",
+            "resume and overwrite at once": "not allowed with argument", "output in a loop of links": "loop"}
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -519,11 +515,24 @@ def test_a_model_file_asking_for_a_huge_network_is_refused_without_building_it(t
     info, entries = read_container(ROOT / "texgan_core" / "models" / "bricks.texgan")
     config = {**info["config"], **changes}
     write_container(tmp_path / "huge.texgan", entries, {**info, "config": config, "arch": config["arch"]})
+    _refused_in_little_memory(tmp_path / "huge.texgan", message)
+
+
+def test_a_model_file_longer_than_its_tensors_is_refused_before_it_is_read(tmp_path):
+    """A file grown to 2 GB past its tensors (here a sparse one) loaded, read whole into memory."""
+    path = tmp_path / "long.texgan"
+    path.write_bytes((ROOT / "texgan_core" / "models" / "bricks.texgan").read_bytes())
+    os.truncate(path, 2 * 1024**3)
+    _refused_in_little_memory(path, "longer than its contents")
+
+
+def _refused_in_little_memory(path, message):
+    """Loading `path` in a fresh process fails with `message`, its peak memory under 1 GiB."""
     probe = ("import resource, sys, texgan_core\n"
              "try:\n    texgan_core.load_model(sys.argv[1], device='cpu')\n"
              "except Exception as e:\n    print(e)\n"
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
-    r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "huge.texgan")], capture_output=True,
+    r = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True,
                        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     message_line, peak_mib = r.stdout.strip().splitlines()
     assert message in message_line

@@ -81,17 +81,13 @@ def test_a_pickle_is_never_executed(tmp_path):
 def test_one_unreadable_file_in_a_models_folder_hides_only_itself(tmp_path):
     """A header nested past Python's recursion limit raised RecursionError from the model
     listing, and Blender's Generate failed for every model, the bundled ones too."""
-    import json
-
+    from texgan_testutils import with_header
     from texgan_core.catalog import list_models
 
     bundled = (Path(texgan_core.__file__).parent / "models" / "bricks.texgan").read_bytes()
     (tmp_path / "mine.texgan").write_bytes(bundled)
-    n = struct.unpack("<Q", bundled[:8])[0]
-    header = json.loads(bundled[8:8 + n])
-    header["__metadata__"]["info"] = '{"arch": "tile", "x": ' + "[" * 100000 + "]" * 100000 + "}"
-    head = json.dumps(header).encode()
-    (tmp_path / "deep.texgan").write_bytes(struct.pack("<Q", len(head)) + head + bundled[8 + n:])
+    with_header(tmp_path / "deep.texgan", bundled, lambda h: h["__metadata__"].update(
+        info='{"arch": "tile", "x": ' + "[" * 100000 + "]" * 100000 + "}"))
     names = [(entry.name, entry.bundled) for entry in list_models([tmp_path])]
     assert ("mine", False) in names and ("bricks", True) in names and "deep" not in dict(names)
 

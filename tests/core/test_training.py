@@ -111,6 +111,22 @@ def test_resume_without_steps_keeps_the_original_target(exemplar, tmp_path):
     assert events[-1]["event"] == "done" and events[-1]["step"] == 3
 
 
+def test_an_overwriting_training_killed_early_leaves_no_old_checkpoint_to_resume(exemplar, tmp_path):
+    """--overwrite starts anew: until its first checkpoint the old .state stayed, and a
+    --resume after a crash silently continued the training it was meant to replace."""
+    out = tmp_path / "o.texgan"
+    small = ("--crop", 64, "--batch", 2, "--progress", "json")
+    first = _cli("train", exemplar, "--out", out, "--steps", 1, *small)
+    first.communicate(timeout=300)
+    assert first.returncode == 0 and state_path(out).is_file()
+    again = _cli("train", exemplar, "--out", out, "--steps", 100000, "--checkpoint-every", 100000,
+                 "--overwrite", *small)
+    assert _events_until(again, "start")[-1]["event"] == "start"
+    again.kill()
+    again.communicate()
+    assert not state_path(out).exists()
+
+
 def test_sigkill_at_any_moment_keeps_the_previous_checkpoint_loadable(exemplar, tmp_path):
     """Checkpoints are written every step; kill -9 lands during writes too."""
     out = tmp_path / "k.texgan"
