@@ -164,6 +164,15 @@ RECIPE_OPTIONS = ("seed", "crop", "batch", "lr_floor", "loss", "r1", "diffaug", 
                   "level_noise", "d_scales", "d_fine")
 
 
+def _other_exemplars(trainer):
+    """A note when a resume was given other exemplars than the training began with (files
+    of other names), or None: it goes on, but from now on learns another material."""
+    if trainer.started_with == trainer.exemplar_names:
+        return None
+    return (f"the training began on {', '.join(trainer.started_with)} and continues on "
+            f"{', '.join(trainer.exemplar_names)}")
+
+
 def _ignored_on_resume(args):
     """A note naming the recipe options a --resume was given and does not use, or None."""
     given = [f"--{name.replace('_', '-')}" for name in RECIPE_OPTIONS if getattr(args, name) is not None]
@@ -297,7 +306,8 @@ def cmd_train(args):
             fitted = _resumed_crop_note(args.exemplars, trainer.tc.crop)
         # Notes once the inputs are read (bad input gets its one line alone); the panel shows
         # the fitted crop, while it resumes with the options it started with.
-        for note, for_programs in ((fitted, True), (_ignored_on_resume(args), False)):
+        notes = ((fitted, True), (_ignored_on_resume(args), False), (_other_exemplars(trainer), False))
+        for note, for_programs in notes:
             if note:
                 print(f"texgan: note: {note}", file=sys.stderr)
                 if for_programs and args.progress == "json":

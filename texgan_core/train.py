@@ -131,6 +131,8 @@ class Trainer:
         except ValueError as err:
             raise TexganError(str(err)) from None
         self.exemplar_names = [Path(p).stem for p in exemplars]
+        # the exemplars the training began with, by name (a resume may be given others)
+        self.started_with = list(resumed[1].get("textures") or []) if resumed else self.exemplar_names
         self.exemplars, channels = load_exemplars(exemplars, tc.crop)
         if not resumed:
             cls = ARCHS.get(arch)

@@ -74,6 +74,18 @@ def test_a_finished_model_is_replaced_only_when_asked(exemplar, tmp_path):
     assert model.read_bytes() != kept
 
 
+def test_a_resume_on_other_exemplars_says_so(exemplar, tmp_path):
+    """It went on without a word, learning another material from then on."""
+    model, other = tmp_path / "r.texgan", save_rgb(tmp_path / "gravel.png", make_texture(96, seed=5))
+    small = ("--crop", 32, "--batch", 2)
+    assert texgan("train", exemplar, "--out", model, "--steps", 1, *small).returncode == 0
+    same = texgan("train", exemplar, "--out", model, "--steps", 2, "--resume")
+    assert same.returncode == 0 and "note" not in same.stderr
+    r = texgan("train", other, "--out", model, "--steps", 3, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert f"note: the training began on {exemplar.stem} and continues on gravel" in r.stderr
+
+
 def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
     """No sine planes and one noise map a level by default (bench/EXPERIMENTS.md); both on request."""
     for name, extra, planes, noise in (("default", (), 0, 1), ("planes", ("--periodic", 3), 3, 1),
