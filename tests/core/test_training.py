@@ -52,6 +52,12 @@ def _cli(*args, **kw):
                             stderr=subprocess.PIPE, text=True, env=env, **kw)
 
 
+def _as_if_from_a_terminal():
+    """SIGHUP as a terminal's child has it, even when the tests run under nohup (whose
+    ignored SIGHUP a training keeps on purpose, and inherits)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def _events_until(proc, kind, timeout=120):
     deadline = time.monotonic() + timeout
     events = []
@@ -320,7 +326,7 @@ def test_every_way_a_training_is_stopped_keeps_its_checkpoint(exemplar, tmp_path
     out, stop = tmp_path / "m.texgan", tmp_path / "STOP"
     proc = _cli("train", exemplar, "--out", out, "--steps", 100000, "--crop", 64, "--batch", 2,
                 "--progress", "json", "--checkpoint-every", 100000, "--sample-every", 100000,
-                "--stop-file", stop)
+                "--stop-file", stop, preexec_fn=_as_if_from_a_terminal)
     if how == "Stop pressed before the first step":   # the panel's Stop, while torch still loads
         stop.touch()
         rest, err = proc.communicate(timeout=120)
