@@ -168,9 +168,9 @@ def _number(name, value, low, high, above_low=False, below_high=False):
         raise ValueError(f"{name} must be a number {span}, not {value!r}")
 
 
-def _widths(name, value, levels, high):
-    if not isinstance(value, tuple) or not 1 <= len(value) <= levels:
-        raise ValueError(f"{name} must be 1 to {levels} whole numbers, not {value!r}")
+def _whole_numbers(name, value, most, high):
+    if not isinstance(value, tuple) or not 1 <= len(value) <= most:
+        raise ValueError(f"{name} must be 1 to {most} whole numbers, not {value!r}")
     for v in value:
         _whole(name, v, 1, high)
 
@@ -192,13 +192,13 @@ def check_model_config(config) -> None:
     _whole("global_dim", config.global_dim, 0, 512)
     _whole("texture_dim", config.texture_dim, 0, 512)
     _whole("periodic_dim", config.periodic_dim, 0, 64)
-    _widths("widths", config.widths, 8, 1024)
-    _widths("convs", config.convs, 8, 8)
+    _whole_numbers("widths", config.widths, 8, 1024)
+    _whole_numbers("convs", config.convs, 8, 8)
     if len(config.convs) != len(config.widths):
         raise ValueError(f"convs must name one count a level: {len(config.widths)}, not {len(config.convs)}")
     _choice("subpixel_out", config.subpixel_out, (False, True))
     _whole("level_noise", config.level_noise, 0, 16)
-    _widths("d_widths", config.d_widths, 8, 1024)
+    _whole_numbers("d_widths", config.d_widths, 8, 1024)
     _whole("d_scales", config.d_scales, 1, 4)
     _whole("d_fine", config.d_fine, 0, 256)
 
