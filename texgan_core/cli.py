@@ -173,6 +173,18 @@ def _other_exemplars(trainer):
             f"{', '.join(trainer.exemplar_names)}")
 
 
+def _first_frames_only(exemplars):
+    """A note naming exemplars of several frames or pages (an animated GIF, a TIFF with a
+    thumbnail), or None: training reads each file's first image and nothing else."""
+    from .images import frame_count
+
+    counts = [(path, frame_count(path)) for path in exemplars]
+    several = [f"{Path(path).name} ({count})" for path, count in counts if count > 1]
+    if not several:
+        return None
+    return f"{', '.join(several)}: several frames or pages; training learns from the first of each"
+
+
 def _ignored_on_resume(args):
     """A note naming the recipe options a --resume was given and does not use, or None."""
     given = [f"--{name.replace('_', '-')}" for name in RECIPE_OPTIONS if getattr(args, name) is not None]
@@ -306,7 +318,8 @@ def cmd_train(args):
             fitted = _resumed_crop_note(args.exemplars, trainer.tc.crop)
         # Notes once the inputs are read (bad input gets its one line alone); the panel shows
         # the fitted crop, while it resumes with the options it started with.
-        notes = ((fitted, True), (_ignored_on_resume(args), False), (_other_exemplars(trainer), False))
+        notes = ((fitted, True), (_first_frames_only(args.exemplars), True), (_ignored_on_resume(args), False),
+                 (_other_exemplars(trainer), False))
         for note, for_programs in notes:
             if note:
                 print(f"texgan: note: {note}", file=sys.stderr)

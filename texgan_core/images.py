@@ -54,6 +54,16 @@ def image_size(path):
         return None
 
 
+def frame_count(path) -> int:
+    """How many frames (an animated GIF) or pages (a TIFF with a thumbnail) the file holds;
+    1 if it cannot be read (load_image then says why). Only the first is learnt."""
+    try:
+        with _open_quietly(path) as im:
+            return getattr(im, "n_frames", 1)
+    except Exception:  # noqa: BLE001 - any failure is load_image's to report
+        return 1
+
+
 @contextmanager
 def _open_quietly(path):
     """Image.open without Pillow's warnings: it writes several lines on stderr about large or

@@ -86,6 +86,17 @@ def test_a_resume_on_other_exemplars_says_so(exemplar, tmp_path):
     assert f"note: the training began on {exemplar.stem} and continues on gravel" in r.stderr
 
 
+def test_an_animated_exemplar_says_only_its_first_frame_is_learnt(tmp_path):
+    """A GIF of three frames trained on its first without a word."""
+    frames = [Image.fromarray((make_texture(72, seed=s) * 255).astype(np.uint8)) for s in range(3)]
+    frames[0].save(tmp_path / "flicker.gif", save_all=True, append_images=frames[1:])
+    r = texgan("train", tmp_path / "flicker.gif", "--out", tmp_path / "f.texgan", "--steps", 1, "--crop", 64,
+               "--batch", 2, "--progress", "json")
+    assert r.returncode == 0, r.stderr
+    assert "note: flicker.gif (3): several frames or pages; training learns from the first" in r.stderr
+    assert any(json.loads(line)["event"] == "note" and "flicker.gif (3)" in line for line in r.stdout.splitlines())
+
+
 def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
     """No sine planes and one noise map a level by default (bench/EXPERIMENTS.md); both on request."""
     for name, extra, planes, noise in (("default", (), 0, 1), ("planes", ("--periodic", 3), 3, 1),
