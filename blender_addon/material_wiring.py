@@ -25,11 +25,11 @@ def check_target(obj) -> None:
     costs no time and leaves no image behind."""
     if obj is None:
         raise WiringError("no active object to put the texture on")
-    if not hasattr(obj.data, "materials"):
-        raise WiringError(f"'{obj.name}' ({obj.type.lower()}) cannot have materials")
-    if obj.type in NODELESS_TYPES:
+    if obj.type in NODELESS_TYPES:     # first: Blender 4.2's experimental one has no materials list
         raise WiringError(f"'{obj.name}' is a Grease Pencil object: its materials take no "
                           "image textures")
+    if not hasattr(obj.data, "materials"):
+        raise WiringError(f"'{obj.name}' ({obj.type.lower()}) cannot have materials")
     if obj.type == 'VOLUME':   # its material's Surface, where Base Color is, never renders
         raise WiringError(f"'{obj.name}' is a volume object: it has no surface for an image texture")
     material = obj.active_material
