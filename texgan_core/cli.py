@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import ARCHS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE
+from .config import ARCHS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE, UPSAMPLINGS
 from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
@@ -81,6 +81,9 @@ def build_parser():
     t.add_argument("--level-noise", type=whole_number, default=None, metavar="N",
                    help="noise maps added at every upsampled level of the tile generator (default: the "
                         "recipe's); 0 leaves all fine detail to the coarse noise grid")
+    t.add_argument("--upsample", choices=UPSAMPLINGS, default=None,
+                   help="how the tile generator doubles each level (default bilinear); nearest drew "
+                        "separate pebbles on gravel and stone, and streaked bricks (bench/EXPERIMENTS.md)")
     t.add_argument("--loss", choices=LOSSES, default=None, help="GAN loss (default non-saturating)")
     t.add_argument("--r1", type=float, default=None, help="R1 gradient penalty weight (default 0: off)")
     t.add_argument("--diffaug", default=None, metavar="POLICY",
@@ -161,7 +164,7 @@ SMALLEST_FITTED_CROP = 32   # below this an exemplar is refused rather than fitt
 # What --resume takes from the checkpoint instead of the command line (the recipe, so that
 # a resumed run is the run it continues); --steps, --checkpoint-every and --sample-every apply.
 RECIPE_OPTIONS = ("seed", "crop", "batch", "lr_floor", "loss", "r1", "diffaug", "precision", "periodic",
-                  "level_noise", "d_scales", "d_fine")
+                  "level_noise", "upsample", "d_scales", "d_fine")
 
 
 def _other_exemplars(trainer):
@@ -257,6 +260,10 @@ def _model_overrides(args):
         if value < least or args.arch != "tile":
             raise TexganError(f"--{option.replace('_', '-')} takes a count of {least} or more, for --arch tile")
         overrides[field] = value
+    if args.upsample is not None:
+        if args.arch != "tile":
+            raise TexganError("--upsample is for --arch tile")
+        overrides["upsample"] = args.upsample
     return overrides
 
 

@@ -33,6 +33,12 @@ class TileConfig:
     # detail had to come from the 16-px noise grid and came out as a diagonal hatching; with
     # one, held-out SWD improved on 4 of 6 photos (bench/EXPERIMENTS.md).
     level_noise: int = 1
+    # How a level doubles before its convs: "bilinear" smooths first; "nearest" repeats each
+    # value over 2×2 pixels and leaves the shaping to the 3×3 convs. Nearest drew separate
+    # pebbles and straight wood grain where bilinear drew joined, worm-like ridges, better on
+    # gravel and stone, level on ground and wood, worse on bricks and metal, whose bricks
+    # it streaked (bench/EXPERIMENTS.md): an option (`--upsample nearest`), not the default.
+    upsample: str = "bilinear"
     # Discriminator widths: one 4×4 stride-2 conv each, then a 3×3 conv to one logit map
     # per texture. Four halvings see about 80 px: a stone or a brick, not the whole crop.
     # Half the width of the first recipes' 32/64/128/128: equal held-out SWD on all six
@@ -110,13 +116,14 @@ class TrainConfig:
 ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
 LOSSES = ("nonsaturating", "hinge")     # TrainConfig.loss
 PRECISIONS = ("fp32", "bf16")           # TrainConfig.precision
+UPSAMPLINGS = ("bilinear", "nearest")   # TileConfig.upsample
 # What a resumed training may take from its caller; the rest of the recipe is the
 # checkpoint's, so that a resumed run is the run it continues (None: keep the checkpoint's).
 RESUME_MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
 
 
 # What a model file written before a key existed meant by leaving it out.
-LEGACY_DEFAULTS = {"tile": {"level_noise": 0, "subpixel_out": True}}
+LEGACY_DEFAULTS = {"tile": {"level_noise": 0, "subpixel_out": True, "upsample": "bilinear"}}
 # What a training state written before a recipe key existed meant by leaving it out.
 LEGACY_TRAIN_DEFAULTS = {"lr_floor": 1.0}
 
@@ -198,6 +205,7 @@ def check_model_config(config) -> None:
         raise ValueError(f"convs must name one count a level: {len(config.widths)}, not {len(config.convs)}")
     _choice("subpixel_out", config.subpixel_out, (False, True))
     _whole("level_noise", config.level_noise, 0, 16)
+    _choice("upsample", config.upsample, UPSAMPLINGS)
     _whole_numbers("d_widths", config.d_widths, 8, 1024)
     _whole("d_scales", config.d_scales, 1, 4)
     _whole("d_fine", config.d_fine, 0, 256)
@@ -236,6 +244,6 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
+__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig", "UPSAMPLINGS",
            "check_model_config", "check_train_config", "model_config_from_dict", "train_config_from_dict",
            "to_dict"]

@@ -98,14 +98,17 @@ def test_an_animated_exemplar_says_only_its_first_frame_is_learnt(tmp_path):
 
 
 def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
-    """No sine planes and one noise map a level by default (bench/EXPERIMENTS.md); both on request."""
-    for name, extra, planes, noise in (("default", (), 0, 1), ("planes", ("--periodic", 3), 3, 1),
-                                       ("no-noise", ("--level-noise", 0), 0, 0)):
+    """No sine planes, one noise map a level and bilinear upsampling by default
+    (bench/EXPERIMENTS.md); each changed on request."""
+    for name, extra, planes, noise, upsample in (
+            ("default", (), 0, 1, "bilinear"), ("planes", ("--periodic", 3), 3, 1, "bilinear"),
+            ("no-noise", ("--level-noise", 0), 0, 0, "bilinear"), ("nearest", ("--upsample", "nearest"), 0, 1, "nearest")):
         r = texgan("train", exemplar, "--out", tmp_path / f"{name}.texgan", "--steps", 1, "--crop", 64,
                    "--batch", 2, *extra)
         assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
         info = json.loads(texgan("info", tmp_path / f"{name}.texgan", "--json").stdout)
-        assert (info["config"]["periodic_dim"], info["config"]["level_noise"]) == (planes, noise)
+        assert (info["config"]["periodic_dim"], info["config"]["level_noise"], info["config"]["upsample"]) == \
+            (planes, noise, upsample)
 
 
 def test_a_small_exemplar_trains_on_crops_that_fit_it(tmp_path):
@@ -232,6 +235,9 @@ BAD = {
     "zero threads": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32", "--threads", "0"],
     "negative level noise": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                              "--level-noise", "-1"],
+    "upsampling for a DCGAN": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--arch", "dcgan",
+                               "--upsample", "nearest"],
+    "unknown upsampling": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--upsample", "cubic"],
     "zero discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
                                   "--d-scales", "0"],
     "too many discriminator scales": ["train", "{d}/small.png", "--out", "{d}/m.texgan", "--crop", "32",
@@ -329,7 +335,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "exemplar in a loop of links": "loop1.png", "size with an underscore": "not '16_0x16'",
             "output name too long": "its name is too long", "folder as model": "not a model file but a folder",
             "seed in another script's digits": "seed must be a whole number", "count with an underscore": "'1_0'",
-            "resume and overwrite at once": "not allowed with argument", "output in a loop of links": "loop"}
+            "resume and overwrite at once": "not allowed with argument",
+            "upsampling for a DCGAN": "--upsample is for --arch tile", "unknown upsampling": "invalid choice: 'cubic'", "output in a loop of links": "loop"}
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -525,6 +532,7 @@ HOSTILE_CONFIGS = {
     "endless convolutions": ({"convs": [2, 1, 1, 1, 10**8]}, "unusable config (convs must be"),
     "noise maps by the thousand": ({"level_noise": 1000}, "unusable config (level_noise must be"),
     "a level without convolutions": ({"widths": [96, 64, 48, 24, 16, 8]}, "unusable config (convs must name"),
+    "an unknown upsampling": ({"upsample": "lanczos"}, "unusable config (upsample must be one of"),
     "a DCGAN of another size": ({"arch": "dcgan", "size": 14, "z_dim": 100}, "unusable config (size must be"),
     "wide but within bounds": ({"widths": [1024] * 8, "convs": [8] * 8}, "does not match its own config"),
 }

@@ -138,10 +138,12 @@ def test_written_files_follow_the_umask_not_private(tmp_path):
 @pytest.mark.parametrize("key, old_value, old_shape", [
     ("level_noise", 0, {}),
     ("subpixel_out", True, {"widths": (32, 24, 16, 8), "convs": (1, 1, 1, 1)}),
+    ("upsample", "bilinear", {}),
 ])
 def test_a_model_file_from_before_a_config_key_still_loads(tmp_path, key, old_value, old_shape):
     """A key added to the config later means what the network did before it existed:
-    files from before per-level noise, and from before the full-resolution level."""
+    files from before per-level noise, before the full-resolution level, and before the
+    choice of upsampling."""
     from texgan_testutils import TINY
     from texgan_core.config import TileConfig
     from texgan_core.fileformat import read_container, write_container

@@ -32,13 +32,16 @@ def _random_generator(**overrides):
     return TextureModel(g, cfg, {}, torch.device("cpu"))
 
 
-@pytest.fixture(params=["trained", "noise 1", "noise 2", "sub-pixel out"])
+@pytest.fixture(params=["trained", "noise 1", "noise 2", "nearest", "sub-pixel out"])
 def any_model(request, model):
     """The trained tiny model, untrained ones with one and two noise maps a level whose
-    strengths are far from zero, and one shaped like the models before the full-resolution
-    level (a sub-pixel conv makes the last 2×): what must hold for every tile generator."""
+    strengths are far from zero, one that doubles its levels by repeating pixels
+    (`--upsample nearest`), and one shaped like the models before the full-resolution level
+    (a sub-pixel conv makes the last 2×): what must hold for every tile generator."""
     if request.param == "trained":
         return model
+    if request.param == "nearest":
+        return _random_generator(level_noise=1, upsample="nearest")
     if request.param == "sub-pixel out":
         return _random_generator(level_noise=1, widths=TINY["widths"][:-1], convs=TINY["convs"][:-1],
                                  subpixel_out=True)

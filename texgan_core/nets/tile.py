@@ -52,8 +52,12 @@ def wrap_pad(x, n=1):
     return F.pad(x, (n, n, n, n), mode="circular")
 
 
-def upsample(x, circular):
-    """Bilinear 2×: wrap-padded when circular, else it loses one border pixel per side."""
+def upsample(x, circular, mode="nearest"):
+    """2× by repeating each value (nearest) or bilinear: whole when circular, else it drops
+    one border pixel per side, which bilinear cannot compute and nearest drops to match."""
+    if mode == "nearest":
+        up = F.interpolate(x, scale_factor=2, mode="nearest")
+        return up if circular else up[..., 1:-1, 1:-1]
     if circular:
         return F.interpolate(wrap_pad(x), scale_factor=2, mode="bilinear", align_corners=False)[..., 2:-2, 2:-2]
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)[..., 1:-1, 1:-1]
@@ -167,7 +171,7 @@ class TileGenerator(nn.Module):
         level, noise = 0, None
         for step in self.plan:
             if step == "up":
-                x = upsample(x, circular)
+                x = upsample(x, circular, self.cfg.upsample)
                 level += 1
                 noise = self.level_noise_maps(fine, level)
                 continue
