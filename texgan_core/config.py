@@ -19,8 +19,8 @@ class TileConfig:
     # held-out SWD was better on 4 of 6 photos (bench/EXPERIMENTS.md). `--periodic N` for
     # strongly periodic materials (with the current recipe 4 is no better on bricks).
     periodic_dim: int = 0
-    # Generator levels: the first works on the noise grid, each next one after a bilinear 2×
-    # upsampling; a 3×3 conv turns the last level into pixels, so the stride is
+    # Generator levels: the first works on the noise grid, each next one after a 2× upsampling
+    # (`upsample`); a 3×3 conv turns the last level into pixels, so the stride is
     # 2 ** (len(widths) - 1). The last level is at full resolution and narrow: a non-linear,
     # noisy level there drew brick joints and wood grain that a linear last 2× could not
     # (held-out SWD better on 3 of 6 photos, equal on 3, bench/EXPERIMENTS.md).
@@ -244,6 +244,6 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig", "UPSAMPLINGS",
-           "check_model_config", "check_train_config", "model_config_from_dict", "train_config_from_dict",
-           "to_dict"]
+__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
+           "UPSAMPLINGS", "check_model_config", "check_train_config", "model_config_from_dict",
+           "train_config_from_dict", "to_dict"]

@@ -102,7 +102,8 @@ def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
     (bench/EXPERIMENTS.md); each changed on request."""
     for name, extra, planes, noise, upsample in (
             ("default", (), 0, 1, "bilinear"), ("planes", ("--periodic", 3), 3, 1, "bilinear"),
-            ("no-noise", ("--level-noise", 0), 0, 0, "bilinear"), ("nearest", ("--upsample", "nearest"), 0, 1, "nearest")):
+            ("no-noise", ("--level-noise", 0), 0, 0, "bilinear"),
+            ("nearest", ("--upsample", "nearest"), 0, 1, "nearest")):
         r = texgan("train", exemplar, "--out", tmp_path / f"{name}.texgan", "--steps", 1, "--crop", 64,
                    "--batch", 2, *extra)
         assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr

@@ -52,7 +52,7 @@ def wrap_pad(x, n=1):
     return F.pad(x, (n, n, n, n), mode="circular")
 
 
-def upsample(x, circular, mode="nearest"):
+def upsample(x, circular, mode="bilinear"):
     """2× by repeating each value (nearest) or bilinear: whole when circular, else it drops
     one border pixel per side, which bilinear cannot compute and nearest drops to match."""
     if mode == "nearest":
