@@ -337,7 +337,8 @@ EXPECTED = {"missing exemplar": "not found", "non-image exemplar": "cannot read 
             "output name too long": "its name is too long", "folder as model": "not a model file but a folder",
             "seed in another script's digits": "seed must be a whole number", "count with an underscore": "'1_0'",
             "resume and overwrite at once": "not allowed with argument",
-            "upsampling for a DCGAN": "--upsample is for --arch tile", "unknown upsampling": "invalid choice: 'cubic'", "output in a loop of links": "loop"}
+            "upsampling for a DCGAN": "--upsample is for --arch tile", "unknown upsampling": "invalid choice: 'cubic'",
+            "output in a loop of links": "loop"}
 
 
 @pytest.mark.parametrize("case", BAD)
