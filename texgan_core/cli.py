@@ -465,6 +465,25 @@ def cmd_serve(args):
 
 COMMANDS = {"train": cmd_train, "generate": cmd_generate, "info": cmd_info, "eval": cmd_eval,
             "models": cmd_models, "serve": cmd_serve}
+TORCH_COMMANDS = ("train", "generate", "eval")
+
+
+def _load_torch_holding_ctrl_c():
+    """Import torch with Ctrl+C held until it is loaded. Pressed inside its C extensions, a
+    KeyboardInterrupt is swallowed (the command then ran to the end and exited 0) or turned
+    into numpy's ImportError; held, it ends the command as "interrupted" a moment later."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        import torch  # noqa: F401 - Ctrl+C is ignored or someone else's here: leave it so
+
+        return
+    pressed = []
+    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        import torch  # noqa: F401, F811
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 class _Terminated(BaseException):
@@ -496,6 +515,8 @@ def main(argv=None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         args = build_parser().parse_args(_attach_dashed_sizes(sys.argv[1:] if argv is None else list(argv)))
+        if args.command in TORCH_COMMANDS and in_main_thread:
+            _load_torch_holding_ctrl_c()
         return COMMANDS[args.command](args)
     except TexganError as e:
         _say(f"error: {e}")

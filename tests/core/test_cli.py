@@ -481,6 +481,55 @@ def test_an_interruption_while_a_bar_is_drawn_is_said_on_its_own_line(monkeypatc
     assert lines[0].startswith("\rbig.png [") and lines[1:] == ["texgan: interrupted", ""], lines
 
 
+# Presses Ctrl+C (SIGINT to itself) the moment Python looks for the module named on the command
+# line. With "swallow", the KeyboardInterrupt is then lost, as torch's C extensions lose one
+# pressed while they load; what runs next comes from stdin.
+_CTRL_C_DURING_IMPORT = """
+import os, signal, sys, time
+target, swallow = sys.argv[1], sys.argv[2] == "swallow"
+class CtrlC:
+    def find_spec(self, name, path=None, target_=None):
+        if name == target:
+            sys.meta_path.remove(self)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+            except KeyboardInterrupt:
+                if not swallow:
+                    raise
+        return None
+sys.meta_path.insert(0, CtrlC())
+exec(sys.stdin.read())
+"""
+
+
+def _pressing_ctrl_c_while_importing(module, swallow, then):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", _CTRL_C_DURING_IMPORT, module, swallow], input=then,
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_ctrl_c_while_the_texgan_command_starts_ends_in_one_line():
+    """Pressed while Python is still loading the command-line module (the first tenth of a
+    second): one line and exit 130, not a traceback from the import."""
+    run_the_texgan_command = ("from importlib.metadata import entry_points\n"
+                              "(command,) = entry_points(group='console_scripts', name='texgan')\n"
+                              "sys.argv = ['texgan', 'models']\n"
+                              "sys.exit(command.load()())\n")
+    r = _pressing_ctrl_c_while_importing("texgan_core.cli", "raise", run_the_texgan_command)
+    assert (r.returncode, r.stderr) == (130, "texgan: interrupted\n")
+
+
+def test_ctrl_c_lost_inside_torch_while_it_loads_still_stops_the_command(tmp_path):
+    """Pressed while torch loads, a KeyboardInterrupt can be swallowed inside its C extensions:
+    the generation then ran to the end and exited 0. It is held until torch is loaded."""
+    out = tmp_path / "never.png"
+    generate = f"from texgan_core.cli import main\nsys.exit(main(['generate', 'bricks', '--size', '64x64', '--out', {str(out)!r}]))\n"
+    r = _pressing_ctrl_c_while_importing("torch", "swallow", generate)
+    assert (r.returncode, r.stderr) == (130, "texgan: interrupted\n")
+    assert not out.exists()
+
+
 def test_a_terminated_generation_leaves_no_file_and_says_so(tmp_path):
     """SIGTERM while a large frame is being written: one line, exit 143, and neither the
     output nor its unfinished temporary file left behind."""
