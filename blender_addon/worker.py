@@ -65,7 +65,11 @@ class WorkerClient:
                          daemon=True, name="texgan-worker-stdout").start()
         threading.Thread(target=_pump, args=(self._proc.stderr, self._stderr.append, False),
                          daemon=True, name="texgan-worker-stderr").start()
-        hello = self._read(self.start_timeout, "start")
+        try:
+            hello = self._read(self.start_timeout, "start")
+        except KeyboardInterrupt:   # Ctrl+C in a script while torch loads: no worker left half-started
+            self._kill()
+            raise
         if not hello.get("ok", False):        # serve.py could not import torch
             self._kill()
             raise WorkerError(missing_torch_message(self.runtime.python, hello.get("error", "")))

@@ -166,6 +166,32 @@ def test_ctrl_c_in_a_script_keeps_the_images_made_and_stops_the_worker(addon, ti
     assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=90) == {'FINISHED'}
 
 
+def test_ctrl_c_while_the_worker_starts_leaves_no_worker_behind(addon, tiny_model, monkeypatch):
+    """Ctrl+C in a script during the seconds the worker spends loading torch: it was left
+    running beside the interrupted script, half-started."""
+    client = addon.state.worker()
+    client.close()
+    started, popen, read = [], addon.worker.subprocess.Popen, client._read
+
+    def recorded(*args, **kwargs):
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    def ctrl_c_while_starting(timeout, what):
+        if what == "start":
+            raise KeyboardInterrupt
+        return read(timeout, what)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(addon.worker.subprocess, "Popen", recorded)
+        patch.setattr(client, "_read", ctrl_c_while_starting)
+        with pytest.raises(KeyboardInterrupt):
+            client.generate("tiny", W, H, seed=70)
+    assert len(started) == 1 and started[0].poll() is not None and not client.alive()
+    _cube()
+    assert bpy.ops.texgan.generate(model="tiny", width=W, height=H, seed=71) == {'FINISHED'}
+
+
 def test_ctrl_c_while_the_images_are_made_keeps_the_others_and_leaves_no_half_image(
         addon, tiny_model, monkeypatch):
     """A script makes all the pixels first, then the images: Ctrl+C there came out as a
