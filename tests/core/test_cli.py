@@ -524,7 +524,8 @@ def test_ctrl_c_lost_inside_torch_while_it_loads_still_stops_the_command(tmp_pat
     """Pressed while torch loads, a KeyboardInterrupt can be swallowed inside its C extensions:
     the generation then ran to the end and exited 0. It is held until torch is loaded."""
     out = tmp_path / "never.png"
-    generate = f"from texgan_core.cli import main\nsys.exit(main(['generate', 'bricks', '--size', '64x64', '--out', {str(out)!r}]))\n"
+    generate = ("from texgan_core.cli import main\n"
+                f"sys.exit(main(['generate', 'bricks', '--size', '64x64', '--out', {str(out)!r}]))\n")
     r = _pressing_ctrl_c_while_importing("torch", "swallow", generate)
     assert (r.returncode, r.stderr) == (130, "texgan: interrupted\n")
     assert not out.exists()
