@@ -380,14 +380,17 @@ def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     return contact_sheet(rows, path)
 
 
-def write_section(title, lines):
-    """Replace (or append) one `## title` section of RESULTS.md, keeping the others."""
+def write_section(title, lines, measured=True):
+    """Replace (or append) one `## title` section of RESULTS.md, keeping the others. A section
+    measured now puts this machine and today's date on top; one only redrawn from saved
+    results (`--only report`) keeps the header of the run that measured them."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     sections = text.split("\n## ")
-    rest = {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}  # the old header is rewritten
+    rest = {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}
     rest[title] = "\n".join(lines) + "\n"
-    head = "# Benchmark results\n\n" + machine_header() + "\n"
+    head = sections[0] if not measured and "\nMachine: " in sections[0] else \
+        "# Benchmark results\n\n" + machine_header() + "\n"
     RESULTS.write_text(head + "\n" + "\n".join(v.rstrip() + "\n" for v in rest.values()))
 
 
@@ -430,18 +433,14 @@ def main():
         rows = [reference_judges(ROOT / "bench" / "photos" / f"{photo}.png", ROOT / "bench" / "peers", TOOLS)
                 for photo in args.photos.split(",")]
         (ROOT / "bench" / "judges.json").write_text(json.dumps(rows, indent=1) + "\n")
-    if "report" in parts:
+    if "report" in parts:      # redrawn from the saved curves, peers and judges
         curves = saved_curves()
         plot_curves(curves, ROOT / "bench" / "curves.png")
-        lines = curve_lines(curves, args.every)
-        write_section(lines[0][3:], lines)
-        lines = headline_lines()
-        write_section(lines[0][3:], lines)
-        lines = scale_lines()
-        write_section(lines[0][3:], lines)
+        tables = [curve_lines(curves, args.every), headline_lines(), scale_lines()]
         if (ROOT / "bench" / "judges.json").exists():
-            lines = judge_lines()
-            write_section(lines[0][3:], lines)
+            tables.append(judge_lines())
+        for lines in tables:
+            write_section(lines[0][3:], lines, measured=False)
         print(write_contact_sheet())
     print(f"wrote {RESULTS}")
 

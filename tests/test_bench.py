@@ -43,6 +43,19 @@ def test_results_sections_are_replaced_not_repeated(tmp_path, monkeypatch):
     assert "torch" in text.splitlines()[2]  # the machine header
 
 
+def test_a_report_redrawn_from_saved_results_keeps_the_date_they_were_measured(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "RESULTS.md")
+    monkeypatch.setattr(bench, "machine_header", lambda: "Machine: then")
+    bench.write_section("Curves", ["## Curves", "", "measured"])
+    monkeypatch.setattr(bench, "machine_header", lambda: "Machine: now")
+    bench.write_section("Curves", ["## Curves", "", "redrawn"], measured=False)
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "Machine: then" in text and "Machine: now" not in text and "redrawn" in text
+    bench.write_section("Speed", ["## Speed", "", "timed"])
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "Machine: now" in text and "Machine: then" not in text and "redrawn" in text
+
+
 def test_training_step_table_times_each_precision():
     """One row per arch, precision and thread count: tile in float32 and bfloat16 (native or
     emulated, as this CPU has it), DCGAN, the article's recipe, in float32 only."""
