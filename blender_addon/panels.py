@@ -89,6 +89,7 @@ def draw_train(layout, context):
     else:
         layout.prop(settings, "exemplar_file")
     layout.prop(settings, "model_name")
+    layout.prop(settings, "kind")
     layout.prop(settings, "quality")
     if settings.quality == 'CUSTOM':
         layout.prop(settings, "steps")

@@ -44,13 +44,21 @@ class TexganSettings(bpy.types.PropertyGroup):
                ('HIGH', "High", f"{QUALITY_STEPS['HIGH']} steps: rough materials; walls do better on Standard"),
                ('CUSTOM', "Custom", "Choose the number of steps")])
     steps: IntProperty(name="Steps", default=TrainConfig.steps, min=1, soft_max=50000)
+    # `texgan train --kind` (texgan_core.config.KINDS holds what each one changes)
+    kind: EnumProperty(
+        name="Kind", default='ANY',
+        items=[('ANY', "Any", "The recipe as it is: wood, metal, ground, fabric, anything else"),
+               ('REGULAR', "Regular", "Walls, roofs, paving: bricks or tiles in rows (the hinge loss)"),
+               ('GRANULAR', "Granular", "Gravel, pebbles, rock, grass (nearest-neighbour upsampling)")],
+        description="What the photo shows: each kind trains with the options measured best on it")
 
     def train_steps(self) -> int:
         return self.steps if self.quality == 'CUSTOM' else QUALITY_STEPS[self.quality]
 
     def train_args(self) -> tuple:
-        """The preset's recipe changes, as `texgan train` options."""
-        return QUALITY_ARGS.get(self.quality, ())
+        """The preset's and the kind's recipe changes, as `texgan train` options."""
+        kind = () if self.kind == 'ANY' else ("--kind", self.kind.lower())
+        return QUALITY_ARGS.get(self.quality, ()) + kind
 
 
 classes = (TexganSettings,)

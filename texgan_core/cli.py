@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import ARCHS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE, UPSAMPLINGS
+from .config import ARCHS, KINDS, LOSSES, PRECISIONS, RESUME_MAY_CHANGE, UPSAMPLINGS
 from .errors import TexganError, first_line
 
 EXIT_BAD_INPUT = 2
@@ -59,6 +59,10 @@ def build_parser():
     t.add_argument("--arch", choices=list(ARCHS), default="tile")
     t.add_argument("--steps", type=whole_number, default=None,
                    help="total steps (default: the recipe's); the learning rates fall to a tenth by the last")
+    t.add_argument("--kind", choices=list(KINDS), default=None,
+                   help="the material: regular (walls, roofs, paving: --loss hinge), granular (gravel, "
+                        "rock, grass: --upsample nearest) or any (default: the recipe as it is); "
+                        "options given beside it win")
     t.add_argument("--lr-floor", type=float, default=None, metavar="F",
                    help="the share of their start the learning rates fall to by the last step "
                         "(default 0.1); 1 keeps them constant, better for runs of a few hundred steps")
@@ -163,8 +167,20 @@ def _train_config(args):
 SMALLEST_FITTED_CROP = 32   # below this an exemplar is refused rather than fitted
 # What --resume takes from the checkpoint instead of the command line (the recipe, so that
 # a resumed run is the run it continues); --steps, --checkpoint-every and --sample-every apply.
-RECIPE_OPTIONS = ("seed", "crop", "batch", "lr_floor", "loss", "r1", "diffaug", "precision", "periodic",
-                  "level_noise", "upsample", "d_scales", "d_fine")
+RECIPE_OPTIONS = ("kind", "seed", "crop", "batch", "lr_floor", "loss", "r1", "diffaug", "precision",
+                  "periodic", "level_noise", "upsample", "d_scales", "d_fine")
+
+
+def _fill_in_kind(args):
+    """The options --kind stands for, where the command line did not give them. A resumed
+    run keeps its checkpoint's recipe, so there --kind is only noted as ignored."""
+    if args.kind is None or args.resume:
+        return
+    if args.arch != "tile":
+        raise TexganError("--kind is for --arch tile")
+    for option, value in KINDS[args.kind].items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
 
 
 def _other_exemplars(trainer):
@@ -315,6 +331,7 @@ def cmd_train(args):
         if not args.out.endswith(".texgan"):
             raise TexganError(f"--out must name a .texgan file, not '{args.out}'")
         _check_train_outputs(args.out, args.resume, args.overwrite, args.exemplars, args.stop_file)
+        _fill_in_kind(args)
         train_config, fitted = _fit_crop(args, _train_config(args))
         trainer = Trainer(args.exemplars, args.out, arch=args.arch, train_config=train_config,
                           device=args.device, resume=args.resume, progress=reporter,

@@ -117,6 +117,12 @@ ARCHS = {"tile": TileConfig, "dcgan": DCGANConfig}
 LOSSES = ("nonsaturating", "hinge")     # TrainConfig.loss
 PRECISIONS = ("fp32", "bf16")           # TrainConfig.precision
 UPSAMPLINGS = ("bilinear", "nearest")   # TileConfig.upsample
+# Kinds of material and the recipe options measured better on them, as `texgan train`
+# options a --kind fills in where not given (bench/EXPERIMENTS.md, two training seeds or more
+# on each photo named): the hinge loss on the brick wall and the roof tiles, nearest
+# upsampling on gravel, stone and grass. Each costs the other kind (hinge grass, nearest
+# bricks and metal), so the default recipe stays for everything else.
+KINDS = {"any": {}, "regular": {"loss": "hinge"}, "granular": {"upsample": "nearest"}}
 # What a resumed training may take from its caller; the rest of the recipe is the
 # checkpoint's, so that a resumed run is the run it continues (None: keep the checkpoint's).
 RESUME_MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
@@ -244,6 +250,6 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
+__all__ = ["ARCHS", "KINDS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
            "UPSAMPLINGS", "check_model_config", "check_train_config", "model_config_from_dict",
            "train_config_from_dict", "to_dict"]

@@ -54,6 +54,7 @@ def test_train_panel_shows_progress_step_and_sample(addon, tiny_training):
     labels = [c[1] for c in layout.calls if c[0] == "label"]
     assert any(text.startswith("Step 4 / 4") for text in labels), labels
     assert ("operator", "texgan.train_start") in layout.calls
+    assert {("prop", "model_name"), ("prop", "kind"), ("prop", "quality")} <= set(layout.calls)
     assert any(c[0] == "template_icon" for c in layout.calls) or \
         bpy.app.background                            # icon ids are 0 without a UI
 
@@ -77,6 +78,10 @@ def test_quality_presets_train_the_recipe_default_and_custom_its_own_steps(addon
     assert settings.train_args() == ("--lr-floor", "1")
     settings.quality = "STANDARD"
     assert settings.train_args() == ()
+    settings.kind = "REGULAR"                   # the kind adds its own: texgan train --kind
+    settings.quality = "QUICK"
+    assert settings.train_args() == ("--lr-floor", "1", "--kind", "regular")
+    settings.kind, settings.quality = "ANY", "STANDARD"
 
 
 def test_preferences_draw(addon):

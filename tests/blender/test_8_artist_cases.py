@@ -14,7 +14,7 @@ from blender_helpers import RecordingLayout, make_exemplar_image
 def settings():
     """The Train panel's settings, put back as they were afterwards."""
     s = bpy.context.scene.texgan
-    saved = {k: getattr(s, k) for k in ("model_name", "quality", "steps", "exemplar_source",
+    saved = {k: getattr(s, k) for k in ("model_name", "kind", "quality", "steps", "exemplar_source",
                                          "exemplar_image")}
     yield s
     for k, v in saved.items():
@@ -45,6 +45,24 @@ def test_a_training_may_not_take_a_bundled_models_name(addon, settings):
     assert "bundled" in _refused(bpy.ops.texgan.train_start)
     assert addon.state.training is before
     assert not (addon.state.models_dir() / "bricks.texgan").exists()
+
+
+def test_the_kind_picked_in_the_panel_is_the_recipe_the_model_trains_with(addon, settings):
+    """Granular trains with nearest upsampling, Regular with the hinge loss (`texgan train
+    --kind`); a model trained as Any has neither."""
+    from texgan_core.fileformat import read_container
+    settings.exemplar_source, settings.exemplar_image = 'IMAGE', make_exemplar_image("pebbles")
+    trained = {}
+    for kind in ("GRANULAR", "REGULAR", "ANY"):
+        settings.model_name, settings.kind, settings.quality, settings.steps = f"kind_{kind}", kind, 'CUSTOM', 1
+        assert bpy.ops.texgan.train_start() == {'FINISHED'}
+        job = addon.state.training
+        assert job.wait(timeout=180) == addon.jobs.DONE, job.message
+        info = read_container(job.out, with_data=False)[0]
+        trained[kind] = (info["config"]["upsample"], info["training"]["recipe"]["loss"])
+    addon.state.training = None
+    assert trained == {"GRANULAR": ("nearest", "nonsaturating"), "REGULAR": ("bilinear", "hinge"),
+                       "ANY": ("bilinear", "nonsaturating")}
 
 
 def test_start_keeps_an_existing_model_and_resume_finds_it_after_a_restart(

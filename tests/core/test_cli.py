@@ -112,6 +112,29 @@ def test_recipe_defaults_and_the_options_that_change_them(exemplar, tmp_path):
             (planes, noise, upsample)
 
 
+def test_a_kind_of_material_trains_with_the_options_measured_best_on_it(exemplar, tmp_path):
+    """--kind regular is the hinge loss, granular nearest upsampling; an option given beside
+    it wins, and a resume keeps the recipe it began with, saying --kind is ignored."""
+    def trained(name, *extra):
+        r = texgan("train", exemplar, "--out", tmp_path / f"{name}.texgan", "--steps", 1, "--crop", 64,
+                   "--batch", 2, *extra)
+        assert r.returncode == 0, r.stderr
+        info = json.loads(texgan("info", tmp_path / f"{name}.texgan", "--json").stdout)
+        return info["training"]["recipe"]["loss"], info["config"]["upsample"], r.stderr
+
+    assert trained("any", "--kind", "any")[:2] == ("nonsaturating", "bilinear")
+    assert trained("wall", "--kind", "regular")[:2] == ("hinge", "bilinear")
+    assert trained("gravel", "--kind", "granular")[:2] == ("nonsaturating", "nearest")
+    assert trained("chosen", "--kind", "granular", "--upsample", "bilinear")[:2] == ("nonsaturating", "bilinear")
+    r = texgan("train", exemplar, "--out", tmp_path / "wall.texgan", "--steps", 2, "--resume", "--kind", "granular")
+    assert r.returncode == 0, r.stderr
+    assert "--kind ignored" in r.stderr
+    info = json.loads(texgan("info", tmp_path / "wall.texgan", "--json").stdout)
+    assert (info["training"]["recipe"]["loss"], info["config"]["upsample"]) == ("hinge", "bilinear")
+    r = texgan("train", exemplar, "--out", tmp_path / "d.texgan", "--arch", "dcgan", "--kind", "regular")
+    assert r.returncode == 2 and r.stderr.strip() == "texgan: error: --kind is for --arch tile", r.stderr
+
+
 def test_a_small_exemplar_trains_on_crops_that_fit_it(tmp_path):
     """A 72-px game texture with no --crop: 64-px crops (the stride's largest multiple), said
     in one note; an explicit --crop is never changed (the bad-input cases)."""
