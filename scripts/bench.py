@@ -47,7 +47,7 @@ def machine_header():
         pass
     return (f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}; torch {torch.__version__}, "
-            f"{torch.get_num_threads()} threads; {time.strftime('%Y-%m-%d')}")
+            f"{torch.get_num_threads()} threads")
 
 
 def measure_generation(model_name, size, repeats=3):
@@ -380,17 +380,24 @@ def write_contact_sheet(path=ROOT / "bench" / "contact_sheet.png"):
     return contact_sheet(rows, path)
 
 
+STAMPS = ("Each section opens with the machine, software and day it was measured on (`--only report` "
+          "redraws tables from saved results and keeps those lines).")
+
+
 def write_section(title, lines, measured=True):
     """Replace (or append) one `## title` section of RESULTS.md, keeping the others. A section
-    measured now puts this machine and today's date on top; one only redrawn from saved
-    results (`--only report`) keeps the header of the run that measured them."""
+    measured now is stamped with this machine and today's date, and the machine goes on top;
+    one only redrawn from saved results (`--only report`) keeps the stamp of the run that
+    measured them."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    sections = text.split("\n## ")
-    rest = {s.split("\n", 1)[0]: "## " + s for s in sections[1:]}
-    rest[title] = "\n".join(lines) + "\n"
-    head = sections[0] if not measured and "\nMachine: " in sections[0] else \
-        "# Benchmark results\n\n" + machine_header() + "\n"
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    head, *sections = text.split("\n## ")
+    rest = {s.split("\n", 1)[0]: "## " + s for s in sections}
+    if measured or "\nMachine: " not in head:
+        head = f"# Benchmark results\n\n{machine_header()}\n\n{STAMPS}\n"
+    old_stamp = [line for line in rest.get(title, "").splitlines() if line.startswith("Machine: ")]
+    stamp = [f"{machine_header()}; {time.strftime('%Y-%m-%d')}"] if measured else old_stamp
+    rest[title] = "\n".join([lines[0], *(["", *stamp] if stamp else []), *lines[1:]]) + "\n"
     RESULTS.write_text(head + "\n" + "\n".join(v.rstrip() + "\n" for v in rest.values()))
 
 
@@ -433,14 +440,15 @@ def main():
         rows = [reference_judges(ROOT / "bench" / "photos" / f"{photo}.png", ROOT / "bench" / "peers", TOOLS)
                 for photo in args.photos.split(",")]
         (ROOT / "bench" / "judges.json").write_text(json.dumps(rows, indent=1) + "\n")
-    if "report" in parts:      # redrawn from the saved curves, peers and judges
+    if "report" in parts:      # drawn from the saved curves, peers and judges: new if measured now
+        measured_now = bool({"peers", "curves", "judges"} & set(parts))
         curves = saved_curves()
         plot_curves(curves, ROOT / "bench" / "curves.png")
         tables = [curve_lines(curves, args.every), headline_lines(), scale_lines()]
         if (ROOT / "bench" / "judges.json").exists():
             tables.append(judge_lines())
         for lines in tables:
-            write_section(lines[0][3:], lines, measured=False)
+            write_section(lines[0][3:], lines, measured=measured_now)
         print(write_contact_sheet())
     print(f"wrote {RESULTS}")
 
