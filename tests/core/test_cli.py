@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -526,10 +527,17 @@ exec(sys.stdin.read())
 """
 
 
+def _ctrl_c_as_in_a_terminal():
+    """SIGINT as a terminal's child has it, even when the tests run as a background job (whose
+    ignored SIGINT Python keeps, and every child inherits)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _pressing_ctrl_c_while_importing(module, swallow, then):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-c", _CTRL_C_DURING_IMPORT, module, swallow], input=then,
-                          capture_output=True, text=True, env=env, timeout=600)
+                          capture_output=True, text=True, env=env, timeout=600,
+                          preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def test_ctrl_c_while_the_texgan_command_starts_ends_in_one_line():
