@@ -393,10 +393,11 @@ def write_section(title, lines, measured=True):
     text = RESULTS.read_text() if RESULTS.exists() else ""
     head, *sections = text.split("\n## ")
     rest = {s.split("\n", 1)[0]: "## " + s for s in sections}
+    machine = machine_header()
     if measured or "\nMachine: " not in head:
-        head = f"# Benchmark results\n\n{machine_header()}\n\n{STAMPS}\n"
+        head = f"# Benchmark results\n\n{machine}\n\n{STAMPS}\n"
     old_stamp = [line for line in rest.get(title, "").splitlines() if line.startswith("Machine: ")]
-    stamp = [f"{machine_header()}; {time.strftime('%Y-%m-%d')}"] if measured else old_stamp
+    stamp = [f"{machine}; {time.strftime('%Y-%m-%d')}"] if measured else old_stamp
     rest[title] = "\n".join([lines[0], *(["", *stamp] if stamp else []), *lines[1:]]) + "\n"
     RESULTS.write_text(head + "\n" + "\n".join(v.rstrip() + "\n" for v in rest.values()))
 

@@ -250,6 +250,6 @@ def to_dict(config) -> dict:
     return asdict(config)
 
 
-__all__ = ["ARCHS", "KINDS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig", "TrainConfig",
-           "UPSAMPLINGS", "check_model_config", "check_train_config", "model_config_from_dict",
+__all__ = ["ARCHS", "KINDS", "LOSSES", "PRECISIONS", "RESUME_MAY_CHANGE", "TileConfig", "DCGANConfig",
+           "TrainConfig", "UPSAMPLINGS", "check_model_config", "check_train_config", "model_config_from_dict",
            "train_config_from_dict", "to_dict"]

@@ -121,12 +121,12 @@ def test_a_kind_of_material_trains_with_the_options_measured_best_on_it(exemplar
                    "--batch", 2, *extra)
         assert r.returncode == 0, r.stderr
         info = json.loads(texgan("info", tmp_path / f"{name}.texgan", "--json").stdout)
-        return info["training"]["recipe"]["loss"], info["config"]["upsample"], r.stderr
+        return info["training"]["recipe"]["loss"], info["config"]["upsample"]
 
-    assert trained("any", "--kind", "any")[:2] == ("nonsaturating", "bilinear")
-    assert trained("wall", "--kind", "regular")[:2] == ("hinge", "bilinear")
-    assert trained("gravel", "--kind", "granular")[:2] == ("nonsaturating", "nearest")
-    assert trained("chosen", "--kind", "granular", "--upsample", "bilinear")[:2] == ("nonsaturating", "bilinear")
+    assert trained("any", "--kind", "any") == ("nonsaturating", "bilinear")
+    assert trained("wall", "--kind", "regular") == ("hinge", "bilinear")
+    assert trained("gravel", "--kind", "granular") == ("nonsaturating", "nearest")
+    assert trained("chosen", "--kind", "granular", "--upsample", "bilinear") == ("nonsaturating", "bilinear")
     r = texgan("train", exemplar, "--out", tmp_path / "wall.texgan", "--steps", 2, "--resume", "--kind", "granular")
     assert r.returncode == 0, r.stderr
     assert "--kind ignored" in r.stderr
